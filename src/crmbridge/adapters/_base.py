@@ -1,0 +1,137 @@
+"""The adapter contract every CRM folder implements."""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, ClassVar
+
+from crmbridge.canonical import Record, Ref
+from crmbridge.errors import MappingError, UnresolvedReference, UnsupportedKind
+
+__all__ = ["Adapter", "BatchFailure", "BatchResult", "Resolver"]
+
+Resolver = Callable[[Ref, str], Ref | None]
+"""``resolve(ref, system)``: the Ref in ``system`` that stands for ``ref``, or None if there is none."""
+
+
+@dataclass(frozen=True)
+class BatchFailure:
+    """One payload of a batch that could not be translated, with the error saying why."""
+
+    index: int
+    error: MappingError
+
+
+@dataclass
+class BatchResult:
+    """The records a batch translated, and the payloads it could not (the batch went on)."""
+
+    records: list[Record] = field(default_factory=list)
+    failures: list[BatchFailure] = field(default_factory=list)
+
+
+class Adapter(abc.ABC):
+    """Translates one CRM's payloads to canonical records and back.
+
+    - :meth:`to_canonical` reads the object exactly as the CRM returns it (inside the envelope).
+    - :meth:`from_canonical` builds the JSON body that creates the record in the CRM.
+    - :meth:`to_update` builds the body that updates an existing record.
+    - :meth:`unsupported` lists the canonical fields of a record the CRM cannot store.
+
+    Refs of another system go through ``resolve(ref, system)``; without a resolver, or when it
+    returns None, writing raises :class:`~crmbridge.errors.UnresolvedReference`.
+    """
+
+    system: ClassVar[str]
+    kinds: ClassVar[frozenset[str]]
+
+    # -- the contract ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def to_canonical(self, kind: str, payload: Mapping[str, Any]) -> Record:
+        """The canonical record for ``payload``, or :class:`MappingError` naming the bad field."""
+
+    @abc.abstractmethod
+    def from_canonical(self, record: Record, *, resolve: Resolver | None = None) -> dict[str, Any]:
+        """The JSON body that creates ``record`` in this CRM (no read-only fields)."""
+
+    def to_update(
+        self,
+        record: Record,
+        *,
+        fields: Collection[str] | None = None,
+        resolve: Resolver | None = None,
+    ) -> dict[str, Any]:
+        """The JSON body that updates ``record`` (identified by its ``ref``) in this CRM.
+
+        ``fields`` limits the body to those canonical fields ("leave the others unchanged");
+        None means every writable field. Adapters whose update differs from create override this.
+        """
+        del fields
+        return self.from_canonical(record, resolve=resolve)
+
+    @abc.abstractmethod
+    def unsupported(self, record: Record) -> list[str]:
+        """Canonical field paths of ``record`` holding a value this CRM cannot store."""
+
+    # -- shared behaviour --------------------------------------------------------------------
+
+    def check_kind(self, kind: str) -> None:
+        """Raise :class:`UnsupportedKind` unless this adapter translates ``kind``."""
+        if kind not in self.kinds:
+            raise UnsupportedKind(self.system, kind, self.kinds)
+
+    def to_canonical_batch(self, kind: str, payloads: Iterable[Mapping[str, Any]]) -> BatchResult:
+        """Translate many payloads; a bad one is reported in ``failures`` and the rest go on."""
+        self.check_kind(kind)
+        result = BatchResult()
+        for index, payload in enumerate(payloads):
+            try:
+                result.records.append(self.to_canonical(kind, payload))
+            except MappingError as error:
+                result.failures.append(BatchFailure(index, error))
+        return result
+
+    def owns(self, record: Record) -> bool:
+        """True when ``record`` was read from this system (so its ``extras`` are ours to write)."""
+        return record.ref is None or record.ref.system == self.system
+
+    def foreign_extras(self, record: Record) -> list[str]:
+        """``extras.<key>`` paths of a record read from another system: they cannot be carried."""
+        if self.owns(record):
+            return []
+        return [f"extras.{key}" for key in record.extras]
+
+    def local_ref(
+        self,
+        ref: Ref,
+        *,
+        path: str,
+        record_kind: str,
+        resolve: Resolver | None,
+    ) -> Ref:
+        """``ref`` as a Ref of this system, resolving it when it belongs to another system."""
+        if ref.system == self.system:
+            return ref
+        resolved = resolve(ref, self.system) if resolve is not None else None
+        if resolved is None or resolved.system != self.system:
+            raise UnresolvedReference(self.system, record_kind, path, ref)
+        return resolved
+
+    def example_payloads(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(kind, name, payload)`` for each vendor example shipped in ``<package>/examples/``.
+
+        Files are named ``<kind>.<name>.json``; they are the payloads of the vendor documents.
+        """
+        package = type(self).__module__.rpartition(".")[0]
+        folder = resources.files(package) / "examples"
+        if not folder.is_dir():
+            return
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            kind, _, rest = entry.name.partition(".")
+            if entry.name.endswith(".json") and kind in self.kinds:
+                yield kind, rest.removesuffix(".json"), json.loads(entry.read_text(encoding="utf-8"))

@@ -1,0 +1,138 @@
+"""Pieces every adapter needs: strict cattrs primitives, error paths, unknown fields, int ids.
+
+Adapters import from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import BaseValidationError
+
+from crmbridge.canonical import Ref
+from crmbridge.errors import MappingError
+
+__all__ = [
+    "int_ref",
+    "make_strict_converter",
+    "ref_int_id",
+    "structure",
+    "unknown_fields",
+    "wire_field_names",
+]
+
+T = TypeVar("T")
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _strict_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return float(value) if isinstance(value, int) else value
+
+
+def _strict_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def make_strict_converter() -> cattrs.Converter:
+    """A cattrs converter whose primitives check types instead of coercing them.
+
+    - ``int`` accepts only ints (not ``"12"``, ``1.5`` or ``True``);
+    - ``float`` accepts ints and finite floats (not NaN or infinity, not booleans);
+    - ``str`` accepts only strings; ``bool`` only booleans;
+    - unknown keys are ignored by structuring (adapters collect them with :func:`unknown_fields`);
+    - detailed validation is on, so errors carry the field path.
+
+    Each adapter's ``wire.make_converter()`` starts from this and registers its own hooks.
+    """
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(bool, _strict_bool)
+    return converter
+
+
+_PATH_TAIL = re.compile(r" @ \$(?P<path>.*)$")
+
+
+def _first_path_and_message(error: BaseValidationError) -> tuple[str, str]:
+    messages = cattrs.transform_error(error, path="$")
+    first = messages[0] if messages else "invalid value"
+    match = _PATH_TAIL.search(first)
+    if match is None:
+        return "", first
+    path = match.group("path").removeprefix(".")
+    return path, first[: match.start()]
+
+
+def structure(
+    converter: cattrs.Converter,
+    payload: Any,
+    cls: type[T],
+    *,
+    system: str,
+    kind: str,
+    path: str = "",
+) -> T:
+    """``converter.structure(payload, cls)``, turning any failure into a :class:`MappingError`.
+
+    The error names the first bad field's path (``phones[1].number``) below ``path``.
+    """
+    if not isinstance(payload, Mapping):
+        raise MappingError(system, kind, path, f"expected a JSON object, got {type(payload).__name__}")
+    try:
+        return converter.structure(payload, cls)
+    except BaseValidationError as error:
+        sub, message = _first_path_and_message(error)
+        full = f"{path}.{sub}" if path and sub and not sub.startswith("[") else f"{path}{sub}"
+        raise MappingError(system, kind, full, message) from None
+    except (TypeError, ValueError, KeyError, AttributeError) as error:  # pragma: no cover - cattrs wraps these
+        raise MappingError(system, kind, path, f"invalid value ({type(error).__name__})") from None
+
+
+@cache
+def wire_field_names(cls: type) -> frozenset[str]:
+    """The JSON keys an attrs wire class knows (the ``alias`` when one is set)."""
+    return frozenset(a.alias or a.name for a in attrs.fields(cls))
+
+
+def unknown_fields(payload: Mapping[str, Any], cls: type) -> dict[str, Any]:
+    """The keys of ``payload`` that ``cls`` does not model: they go to ``extras``."""
+    known = wire_field_names(cls)
+    return {key: value for key, value in payload.items() if key not in known}
+
+
+def int_ref(system: str, kind: str, value: int | None) -> Ref | None:
+    """``Ref(system, kind, str(value))`` for an integer id, None for None."""
+    return None if value is None else Ref(system, kind, str(value))
+
+
+def ref_int_id(ref: Ref, *, record_kind: str, path: str) -> int:
+    """The integer id a Ref of an integer-id system stands for, or :class:`MappingError`."""
+    text = ref.id
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise MappingError(ref.system, record_kind, path, f"{ref.kind} id must be a positive integer")
+    return int(text)
