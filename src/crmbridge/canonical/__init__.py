@@ -18,6 +18,7 @@ from crmbridge.canonical._records import (
     TaskStatus,
 )
 from crmbridge.canonical._refs import Lookup, Ref
+from crmbridge.canonical._schema import check_schemas, render_schemas, write_schemas
 from crmbridge.canonical._values import (
     Address,
     Call,
@@ -60,4 +61,7 @@ __all__ = [
     "TaskStatus",
     "UtcDateTime",
     "Video",
+    "check_schemas",
+    "render_schemas",
+    "write_schemas",
 ]
