@@ -76,7 +76,7 @@ class ToyAdapter(Adapter):
 @pytest.fixture(autouse=True)
 def _register_toy() -> Iterator[None]:
     register_adapter("toy", ToyAdapter)
-    yield
+    return
 
 
 PAYLOAD = {"id": 7, "name": "John Doe", "owner_id": 3, "phones": [{"number": "123", "label": "mobile"}], "vip": True}
@@ -91,7 +91,7 @@ def test_get_adapter_finds_a_registered_factory() -> None:
 
 def test_unknown_system_lists_the_known_ones() -> None:
     """Asking for an unknown system is a ValueError that names the known systems."""
-    with pytest.raises(ValueError, match="unknown system 'nope'.*toy"):
+    with pytest.raises(ValueError, match=r"unknown system 'nope'.*toy"):
         crmbridge.get_adapter("nope")
 
 
@@ -198,8 +198,12 @@ def test_local_ref_with_non_integer_id_is_refused() -> None:
 def test_foreign_extras_are_reported_and_not_written() -> None:
     """Extras of a record read from another system are reported as unsupported and left out of the body."""
     adapter = get_adapter("toy")
-    foreign = Contact(ref=Ref("other", "contact", "1"), display_name="x", extras={"vip": True},
-                      owners=[Ref("toy", "user", "1"), Ref("toy", "user", "2")])
+    foreign = Contact(
+        ref=Ref("other", "contact", "1"),
+        display_name="x",
+        extras={"vip": True},
+        owners=[Ref("toy", "user", "1"), Ref("toy", "user", "2")],
+    )
     assert adapter.unsupported(foreign) == ["owners[1]", "extras.vip"]
     assert "vip" not in adapter.from_canonical(foreign)
     own = Contact(ref=Ref("toy", "contact", "1"), display_name="x", extras={"vip": True})

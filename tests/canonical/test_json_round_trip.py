@@ -45,7 +45,9 @@ lookups = st.one_of(
     st.builds(Lookup, ref=st.none(), name=texts),
 )
 instants = st.datetimes(
-    min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)  # noqa: DTZ001
+    min_value=datetime(1900, 1, 1),
+    max_value=datetime(2200, 1, 1),
+    timezones=st.just(UTC),
 )
 opt_instants = st.none() | instants
 json_values = st.recursive(
@@ -75,40 +77,91 @@ custom_fields = st.one_of(
     ],
     st.builds(CustomFieldValue, field=refs, name=opt_texts, type=st.none(), value=json_values),
 )
-phones = st.builds(Phone, number=texts, kind=opt_texts, note=opt_texts, e164=opt_texts, extension=opt_texts,
-                   is_primary=st.booleans(), extras=extras)
+phones = st.builds(
+    Phone,
+    number=texts,
+    kind=opt_texts,
+    note=opt_texts,
+    e164=opt_texts,
+    extension=opt_texts,
+    is_primary=st.booleans(),
+    extras=extras,
+)
 emails = st.builds(EmailAddress, address=texts, kind=opt_texts, note=opt_texts, is_primary=st.booleans(), extras=extras)
 addresses = st.builds(Address, line1=opt_texts, city=opt_texts, country=opt_texts, full=opt_texts, extras=extras)
-people = st.builds(Person, first_name=opt_texts, last_name=opt_texts, phone=opt_texts, relation=opt_texts, extras=extras)
+people = st.builds(
+    Person, first_name=opt_texts, last_name=opt_texts, phone=opt_texts, relation=opt_texts, extras=extras
+)
 open_enum = st.none() | st.sampled_from(["phone", "email", "incoming", "call", "done"]) | texts
 
 contacts = st.builds(
-    Contact, ref=st.none() | refs, extras=extras, first_name=opt_texts, last_name=opt_texts, is_lead=st.none() | st.booleans(),
-    phones=st.lists(phones, max_size=2), emails=st.lists(emails, max_size=2), addresses=st.lists(addresses, max_size=2),
-    birthday=st.none() | st.dates(), websites=st.lists(texts, max_size=2), tags=st.lists(lookups, max_size=2),
-    source=st.none() | lookups, custom_fields=st.lists(custom_fields, max_size=3), related_people=st.lists(people, max_size=2),
-    owners=st.lists(refs, max_size=2), created_at=opt_instants, converted_at=opt_instants,
+    Contact,
+    ref=st.none() | refs,
+    extras=extras,
+    first_name=opt_texts,
+    last_name=opt_texts,
+    is_lead=st.none() | st.booleans(),
+    phones=st.lists(phones, max_size=2),
+    emails=st.lists(emails, max_size=2),
+    addresses=st.lists(addresses, max_size=2),
+    birthday=st.none() | st.dates(),
+    websites=st.lists(texts, max_size=2),
+    tags=st.lists(lookups, max_size=2),
+    source=st.none() | lookups,
+    custom_fields=st.lists(custom_fields, max_size=3),
+    related_people=st.lists(people, max_size=2),
+    owners=st.lists(refs, max_size=2),
+    created_at=opt_instants,
+    converted_at=opt_instants,
 )
 activities = st.builds(
-    Activity, ref=st.none() | refs, extras=extras, direction=open_enum, channel=open_enum, channel_lookup=st.none() | lookups,
-    occurred_at=opt_instants, user=st.none() | refs, contact=st.none() | refs, listings=st.lists(refs, max_size=2),
-    tags=st.lists(lookups, max_size=2), notes=opt_texts,
+    Activity,
+    ref=st.none() | refs,
+    extras=extras,
+    direction=open_enum,
+    channel=open_enum,
+    channel_lookup=st.none() | lookups,
+    occurred_at=opt_instants,
+    user=st.none() | refs,
+    contact=st.none() | refs,
+    listings=st.lists(refs, max_size=2),
+    tags=st.lists(lookups, max_size=2),
+    notes=opt_texts,
     call=st.none() | st.builds(Call, duration_s=st.none() | st.integers(0, 10**6), phone=opt_texts, status=open_enum),
     email=st.none() | st.builds(EmailMessage, subject=opt_texts, body=opt_texts, user_address=opt_texts),
-    video=st.none() | st.builds(Video, url=opt_texts), custom_fields=st.lists(custom_fields, max_size=2),
+    video=st.none() | st.builds(Video, url=opt_texts),
+    custom_fields=st.lists(custom_fields, max_size=2),
 )
 tasks = st.builds(
-    Task, ref=st.none() | refs, extras=extras, title=opt_texts, kind=open_enum, status=st.sampled_from(["pending", "done", "X"]),
-    due_at=opt_instants, ends_at=opt_instants, all_day=st.none() | st.booleans(), assignees=st.lists(refs, max_size=2),
-    contacts=st.lists(refs, max_size=2), deals=st.lists(refs, max_size=2),
+    Task,
+    ref=st.none() | refs,
+    extras=extras,
+    title=opt_texts,
+    kind=open_enum,
+    status=st.sampled_from(["pending", "done", "X"]),
+    due_at=opt_instants,
+    ends_at=opt_instants,
+    all_day=st.none() | st.booleans(),
+    assignees=st.lists(refs, max_size=2),
+    contacts=st.lists(refs, max_size=2),
+    deals=st.lists(refs, max_size=2),
     reminders=st.lists(st.builds(Reminder, at=instants, relative=st.booleans(), extras=extras), max_size=2),
     deleted_at=opt_instants,
 )
 events = st.builds(
-    Event, ref=st.none() | refs, extras=extras, title=opt_texts, all_day=st.none() | st.booleans(), starts_at=opt_instants,
-    start_date=st.none() | st.dates(), status=st.none() | lookups, category=st.none() | lookups,
-    users=st.lists(refs, max_size=2), tags=st.lists(lookups, max_size=2),
-    remote_meeting=st.none() | st.builds(RemoteMeeting, provider=opt_texts, url=opt_texts, meeting_id=opt_texts, extras=extras),
+    Event,
+    ref=st.none() | refs,
+    extras=extras,
+    title=opt_texts,
+    all_day=st.none() | st.booleans(),
+    starts_at=opt_instants,
+    start_date=st.none() | st.dates(),
+    status=st.none() | lookups,
+    category=st.none() | lookups,
+    users=st.lists(refs, max_size=2),
+    tags=st.lists(lookups, max_size=2),
+    remote_meeting=st.none()
+    | st.builds(RemoteMeeting, provider=opt_texts, url=opt_texts, meeting_id=opt_texts, extras=extras),
     custom_fields=st.lists(custom_fields, max_size=2),
 )
 records = st.one_of(contacts, activities, tasks, events)

@@ -31,7 +31,7 @@ FIELD = Ref("estateprime", "custom_field", "1")
 def test_naive_datetime_is_rejected() -> None:
     """A naive datetime given to a canonical model is a validation error."""
     with pytest.raises(ValidationError, match="timezone"):
-        Contact(created_at=datetime(2025, 1, 15, 18, 0, 5))  # noqa: DTZ001
+        Contact(created_at=datetime(2025, 1, 15, 18, 0, 5))
 
 
 def test_aware_datetime_is_normalised_to_utc() -> None:
@@ -39,7 +39,8 @@ def test_aware_datetime_is_normalised_to_utc() -> None:
     athens = timezone(timedelta(hours=2))
     contact = Contact(created_at=datetime(2025, 1, 15, 18, 0, 5, tzinfo=athens))
     assert contact.created_at == datetime(2025, 1, 15, 16, 0, 5, tzinfo=UTC)
-    assert contact.created_at is not None and contact.created_at.utcoffset() == timedelta(0)
+    assert contact.created_at is not None
+    assert contact.created_at.utcoffset() == timedelta(0)
     assert contact.created_at.tzinfo is UTC
 
 
@@ -56,7 +57,8 @@ def test_open_enums_keep_unknown_values() -> None:
     """Unknown channel, direction, call status and task kind values are kept exactly."""
     activity = Activity(channel="fax", direction="internal", call=Call(status="voicemail"))
     assert (activity.channel, activity.direction) == ("fax", "internal")
-    assert activity.call is not None and activity.call.status == "voicemail"
+    assert activity.call is not None
+    assert activity.call.status == "voicemail"
     assert Task(kind="Showing").kind == "Showing"
 
 
@@ -109,7 +111,10 @@ VALID_VALUES: dict[str, tuple[Any, Any]] = {
     "wysiwyg": ("<b>x</b>", "<b>x</b>"),
     "number": ("12.5", Decimal("12.5")),
     "formatted_number": (1000000.25, Decimal("1000000.25")),
-    "select": ({"ref": "estateprime:custom_field_option:2", "name": "Email"}, Lookup(ref=Ref.parse("estateprime:custom_field_option:2"), name="Email")),
+    "select": (
+        {"ref": "estateprime:custom_field_option:2", "name": "Email"},
+        Lookup(ref=Ref.parse("estateprime:custom_field_option:2"), name="Email"),
+    ),
     "select_multi": ([{"name": "Phone"}], [Lookup(name="Phone")]),
     "checkbox": (True, True),
     "file": ("https://x/f.pdf", "https://x/f.pdf"),
@@ -122,7 +127,10 @@ VALID_VALUES: dict[str, tuple[Any, Any]] = {
     "datetime": ("2025-10-18T18:24:10+03:00", datetime(2025, 10, 18, 15, 24, 10, tzinfo=UTC)),
     "currency": ({"amount": "1000000.25", "currency": "€"}, Money(amount=Decimal("1000000.25"), currency="€")),
     "user": ("estateprime:user:10", Ref("estateprime", "user", "10")),
-    "user_multi": (["estateprime:user:2", "estateprime:user:5"], [Ref("estateprime", "user", "2"), Ref("estateprime", "user", "5")]),
+    "user_multi": (
+        ["estateprime:user:2", "estateprime:user:5"],
+        [Ref("estateprime", "user", "2"), Ref("estateprime", "user", "5")],
+    ),
     "contact": ({"system": "estateprime", "kind": "contact", "id": "45"}, Ref("estateprime", "contact", "45")),
     "contact_multi": ([], []),
 }
@@ -145,8 +153,16 @@ def test_custom_field_value_is_normalised_by_type(field_type: str) -> None:
 
 @pytest.mark.parametrize(
     ("field_type", "bad"),
-    [("number", "abc"), ("date", "18/10/2025"), ("datetime", "2025-10-18 18:24:10"), ("user", "10"), ("checkbox", [1]),
-     ("file_multi", "https://x"), ("currency", "1,000€"), ("number", "NaN")],
+    [
+        ("number", "abc"),
+        ("date", "18/10/2025"),
+        ("datetime", "2025-10-18 18:24:10"),
+        ("user", "10"),
+        ("checkbox", [1]),
+        ("file_multi", "https://x"),
+        ("currency", "1,000€"),
+        ("number", "NaN"),
+    ],
 )
 def test_custom_field_value_of_the_wrong_shape_is_refused(field_type: str, bad: Any) -> None:
     """A value that does not fit its type is a validation error."""

@@ -40,7 +40,9 @@ def test_ref_validates_from_string_form() -> None:
     assert Ref.model_validate("activix:lead:7") == Ref("activix", "lead", "7")
 
 
-@pytest.mark.parametrize(("system", "kind", "ident"), [("Estate Prime", "contact", "1"), ("a", "", "1"), ("a", "b", "")])
+@pytest.mark.parametrize(
+    ("system", "kind", "ident"), [("Estate Prime", "contact", "1"), ("a", "", "1"), ("a", "b", "")]
+)
 def test_ref_rejects_bad_parts(system: str, kind: str, ident: str) -> None:
     """System and kind are lowercase names and the id is not empty."""
     with pytest.raises(ValidationError):

@@ -1,0 +1,49 @@
+"""Local emulators of the CRMs, so everything runs offline.
+
+Each CRM's sandbox lives in ``crmbridge.adapters.<system>.sandbox`` and is built from the shared
+pieces here: a document store (memory or SQLite), fault injection, seed data and an in-process
+httpx transport.
+"""
+
+from crmbridge.sandbox._faults import (
+    FAULT_KINDS,
+    DroppedConnection,
+    FaultConfig,
+    FaultInjector,
+    SimulatedTimeout,
+    TokenBucket,
+)
+from crmbridge.sandbox._sandbox import (
+    DEFAULT_TOKEN,
+    Sandbox,
+    SandboxFactory,
+    bearer_token_matches,
+    make_sandbox,
+    read_json_body,
+    wrap_with_faults,
+)
+from crmbridge.sandbox._seed import SEED_EPOCH, SeedData
+from crmbridge.sandbox._serve import serve
+from crmbridge.sandbox._store import DocumentStore
+from crmbridge.sandbox._transport import SandboxTransport
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "FAULT_KINDS",
+    "SEED_EPOCH",
+    "DocumentStore",
+    "DroppedConnection",
+    "FaultConfig",
+    "FaultInjector",
+    "Sandbox",
+    "SandboxFactory",
+    "SandboxTransport",
+    "SeedData",
+    "SimulatedTimeout",
+    "TokenBucket",
+    "bearer_token_matches",
+    "make_sandbox",
+    "read_json_body",
+    "serve",
+    "wrap_with_faults",
+]

@@ -1,0 +1,114 @@
+"""Checking requests and responses against a CRM's OpenAPI 3.1 description (``adapters/<crm>/``).
+
+The descriptions are the contract the sandboxes and the clients are tested against.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ["ContractViolation", "OpenAPIContract", "openapi_path"]
+
+_BASE = "urn:crmbridge:openapi"
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+class ContractViolation(AssertionError):
+    """A request or response does not match the OpenAPI description."""
+
+
+def openapi_path(system: str) -> Path:
+    """Where the OpenAPI description of ``system`` lives in a source checkout."""
+    return Path(__file__).resolve().parents[3] / "adapters" / system / "openapi.yaml"
+
+
+def _pointer(*parts: str) -> str:
+    return "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class OpenAPIContract:
+    """One OpenAPI 3.1 document: find the operation of a request and validate bodies against it."""
+
+    def __init__(self, source: Path | dict[str, Any]) -> None:
+        document = source if isinstance(source, dict) else yaml.safe_load(source.read_text(encoding="utf-8"))
+        if not str(document.get("openapi", "")).startswith("3.1"):
+            raise ValueError("expected an OpenAPI 3.1 document")
+        self.document: dict[str, Any] = document
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(_BASE, resource)
+
+    @cached_property
+    def _templates(self) -> list[tuple[re.Pattern[str], str]]:
+        compiled = []
+        for template in self.document.get("paths", {}):
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+            compiled.append((re.compile(f"^{pattern}$"), template))
+        # Literal paths (/contacts/sources) must win over templated ones (/contacts/{id}).
+        compiled.sort(key=lambda item: item[1].count("{"))
+        return compiled
+
+    def operations(self) -> list[tuple[str, str]]:
+        """Every documented ``(METHOD, path template)``."""
+        return [
+            (method.upper(), template)
+            for template, item in self.document.get("paths", {}).items()
+            for method in item
+            if method in _METHODS
+        ]
+
+    def find(self, method: str, path: str) -> str:
+        """The path template that documents ``method path``, or :class:`ContractViolation`."""
+        for pattern, template in self._templates:
+            if pattern.match(path) and method.lower() in self.document["paths"][template]:
+                return template
+        raise ContractViolation(f"{method} {path} is not a documented operation")
+
+    def _validate(self, instance: Any, *pointer: str) -> None:
+        schema = {"$ref": f"{_BASE}#/{_pointer(*pointer)}"}
+        validator = jsonschema.Draft202012Validator(schema, registry=self._registry)
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        if errors:
+            first = errors[0]
+            where = "/".join(str(p) for p in first.absolute_path) or "(root)"
+            raise ContractViolation(f"{'/'.join(pointer[:3])}: {where}: {first.message}")
+
+    def validate_request(self, method: str, path: str, body: Any) -> None:
+        """Check a request body (``None`` = no body) against the operation's requestBody."""
+        template = self.find(method, path)
+        operation = self.document["paths"][template][method.lower()]
+        request_body = operation.get("requestBody")
+        if request_body is None:
+            if body is not None:
+                raise ContractViolation(f"{method} {template} documents no request body")
+            return
+        if body is None:
+            if request_body.get("required"):
+                raise ContractViolation(f"{method} {template} requires a body")
+            return
+        self._validate(body, "paths", template, method.lower(), "requestBody", "content", "application/json", "schema")
+
+    def validate_response(self, method: str, path: str, status: int, body: Any) -> None:
+        """Check a response (status and JSON body) against the operation's documented responses."""
+        template = self.find(method, path)
+        responses = self.document["paths"][template][method.lower()].get("responses", {})
+        key = str(status) if str(status) in responses else f"{str(status)[0]}XX"
+        if key not in responses:
+            key = "default"
+        if key not in responses:
+            raise ContractViolation(f"{method} {template} does not document status {status}")
+        content = responses[key].get("content", {})
+        if "application/json" not in content:
+            if body not in (None, b"", ""):
+                raise ContractViolation(f"{method} {template} {status} documents no body")
+            return
+        self._validate(
+            body, "paths", template, method.lower(), "responses", key, "content", "application/json", "schema"
+        )

@@ -1,0 +1,106 @@
+"""The sandboxes' state: collections of JSON documents, in memory or persisted in SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DocumentStore"]
+
+Document = dict[str, Any]
+
+
+class DocumentStore:
+    """Named collections of JSON documents keyed by a string id, in insertion order.
+
+    Reads always come from memory (the sandboxes scan whole collections to filter and page,
+    which must stay cheap). With ``path``, every write also goes to a SQLite file, and the
+    file is loaded at start, so a sandbox's state survives restarts.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self._collections: dict[str, dict[str, Document]] = {}
+        self._counters: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS documents ("
+                " collection TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,"
+                " PRIMARY KEY (collection, id))"
+            )
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS counters (collection TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+            )
+            self._load()
+
+    @property
+    def persistent(self) -> bool:
+        """True when the store writes through to a SQLite file."""
+        return self._db is not None
+
+    def _load(self) -> None:
+        assert self._db is not None
+        for collection, ident, body in self._db.execute("SELECT collection, id, body FROM documents ORDER BY seq"):
+            self._collections.setdefault(collection, {})[ident] = json.loads(body)
+        for collection, value in self._db.execute("SELECT collection, value FROM counters"):
+            self._counters[collection] = value
+
+    def next_int_id(self, collection: str) -> int:
+        """The next integer id of ``collection`` (1, 2, ...), never reused, even after deletes."""
+        with self._lock:
+            value = self._counters.get(collection, 0) + 1
+            self._counters[collection] = value
+            if self._db is not None:
+                self._db.execute(
+                    "INSERT INTO counters(collection, value) VALUES (?, ?)"
+                    " ON CONFLICT(collection) DO UPDATE SET value = excluded.value",
+                    (collection, value),
+                )
+            return value
+
+    def put(self, collection: str, ident: str, document: Document) -> None:
+        """Insert or replace the document ``ident`` (a replaced document keeps its position)."""
+        with self._lock:
+            self._collections.setdefault(collection, {})[ident] = document
+            if self._db is not None:
+                self._db.execute(
+                    "INSERT INTO documents(collection, id, seq, body) VALUES (?, ?,"
+                    " (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), ?)"
+                    " ON CONFLICT(collection, id) DO UPDATE SET body = excluded.body",
+                    (collection, ident, json.dumps(document)),
+                )
+
+    def get(self, collection: str, ident: str) -> Document | None:
+        """The document ``ident``, or None."""
+        return self._collections.get(collection, {}).get(ident)
+
+    def delete(self, collection: str, ident: str) -> bool:
+        """Remove the document ``ident``; False when there was none."""
+        with self._lock:
+            removed = self._collections.get(collection, {}).pop(ident, None) is not None
+            if removed and self._db is not None:
+                self._db.execute("DELETE FROM documents WHERE collection = ? AND id = ?", (collection, ident))
+            return removed
+
+    def scan(self, collection: str) -> Iterator[Document]:
+        """Every document of ``collection`` in insertion order (a snapshot: writes may go on)."""
+        with self._lock:
+            documents = list(self._collections.get(collection, {}).values())
+        return iter(documents)
+
+    def count(self, collection: str) -> int:
+        """How many documents ``collection`` holds."""
+        return len(self._collections.get(collection, {}))
+
+    def close(self) -> None:
+        """Close the SQLite file, if any."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None

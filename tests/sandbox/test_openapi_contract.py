@@ -1,0 +1,90 @@
+"""The OpenAPI checker finds operations and validates bodies against a 3.1 document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crmbridge.sandbox._openapi import ContractViolation, OpenAPIContract
+
+DOC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/things/{id}": {
+            "get": {
+                "responses": {
+                    "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "4XX": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                }
+            },
+            "delete": {"responses": {"204": {"description": "gone"}}},
+        },
+        "/things/special": {
+            "get": {"responses": {"200": {"content": {"application/json": {"schema": {"type": "array"}}}}}}
+        },
+        "/things": {
+            "post": {
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                },
+                "responses": {"200": {"content": {"application/json": {"schema": {"type": "object"}}}}},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Thing": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+        }
+    },
+}
+
+
+def test_literal_paths_win_over_templates() -> None:
+    """/things/special is its own operation, not /things/{id}."""
+    contract = OpenAPIContract(DOC)
+    assert contract.find("GET", "/things/special") == "/things/special"
+    assert contract.find("GET", "/things/12") == "/things/{id}"
+    assert ("DELETE", "/things/{id}") in contract.operations()
+
+
+def test_undocumented_operation_is_a_violation() -> None:
+    """A method or path the document does not describe is refused."""
+    contract = OpenAPIContract(DOC)
+    with pytest.raises(ContractViolation, match="not a documented operation"):
+        contract.find("PUT", "/things/1")
+
+
+def test_response_bodies_are_validated_through_refs() -> None:
+    """A response is checked against its status's schema, $refs included; 4XX ranges apply."""
+    contract = OpenAPIContract(DOC)
+    contract.validate_response("GET", "/things/1", 200, {"id": 1})
+    with pytest.raises(ContractViolation, match="'id' is a required property"):
+        contract.validate_response("GET", "/things/1", 200, {})
+    contract.validate_response("GET", "/things/1", 404, {"message": "x"})
+    with pytest.raises(ContractViolation, match="does not document status 500"):
+        contract.validate_response("GET", "/things/1", 500, {})
+    contract.validate_response("DELETE", "/things/1", 204, None)
+    with pytest.raises(ContractViolation, match="documents no body"):
+        contract.validate_response("DELETE", "/things/1", 204, {"x": 1})
+
+
+def test_request_bodies_are_validated() -> None:
+    """A required body must be there and match; an operation without a body takes none."""
+    contract = OpenAPIContract(DOC)
+    contract.validate_request("POST", "/things", {"id": 3})
+    with pytest.raises(ContractViolation, match="requires a body"):
+        contract.validate_request("POST", "/things", None)
+    with pytest.raises(ContractViolation, match="is not of type 'integer'"):
+        contract.validate_request("POST", "/things", {"id": "3"})
+    with pytest.raises(ContractViolation, match="documents no request body"):
+        contract.validate_request("GET", "/things/1", {"page": 1})
+    contract.validate_request("GET", "/things/1", None)
+
+
+def test_only_openapi_31_is_accepted() -> None:
+    """An OpenAPI 3.0 or Swagger document is refused (3.1 schemas are JSON Schema 2020-12)."""
+    with pytest.raises(ValueError, match=r"3\.1"):
+        OpenAPIContract({"openapi": "3.0.3", "paths": {}})
