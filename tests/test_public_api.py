@@ -83,7 +83,12 @@ EXPECTED = {
         "get_adapter",
         "register_adapter",
     },
-    crmbridge.errors: {"CrmBridgeError", "MappingError", "UnresolvedReference", "UnsupportedKind"},
+    crmbridge.errors: {
+        "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "AmbiguousWriteError",
+        "AuthenticationError", "ConflictError", "CrmBridgeError", "InvalidResponseError", "MappingError",
+        "NotFoundError", "PermissionDeniedError", "RateLimitError", "ServerError", "UnresolvedReference",
+        "UnsupportedKind", "ValidationError", "status_error_class",
+    },
 }
 
 

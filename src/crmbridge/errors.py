@@ -6,7 +6,23 @@ The whole tree::
     ├── MappingError (ValueError)       a payload or record cannot be translated;
     │   │                               .system, .kind, .path name where
     │   └── UnresolvedReference         a Ref of another system had no counterpart
-    └── UnsupportedKind (ValueError)    an adapter was asked for a kind it does not have
+    ├── UnsupportedKind (ValueError)    an adapter was asked for a kind it does not have
+    └── APIError                        talking to a CRM failed; .system, .method, .url
+        ├── APIStatusError              the CRM answered with an error status;
+        │   │                           .status_code, .body, .response, .retry_after
+        │   ├── ValidationError         400 / 422: the CRM refused the request's content
+        │   ├── AuthenticationError     401: missing, wrong or expired token
+        │   ├── PermissionDeniedError   403: the token may not do this (e.g. another brand)
+        │   ├── NotFoundError           404
+        │   ├── ConflictError           409
+        │   ├── RateLimitError          429; .retry_after in seconds when the CRM said
+        │   └── ServerError             5xx
+        ├── APIConnectionError          no usable answer: refused, reset, dropped
+        │   └── APITimeoutError         the CRM did not answer in time
+        ├── InvalidResponseError        an answer that is not the documented JSON
+        └── AmbiguousWriteError         a write failed after it may have reached the CRM:
+                                        it may or may not have been applied, so it was
+                                        not retried; reconcile before writing again
 
 Messages name the field and what was expected, and never quote the offending value: payloads
 carry people's personal data (and, for Activix, email bodies), which must not reach logs.
@@ -14,12 +30,33 @@ carry people's personal data (and, for Activix, email bodies), which must not re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import httpx
+
     from crmbridge.canonical import Ref
 
-__all__ = ["CrmBridgeError", "MappingError", "UnresolvedReference", "UnsupportedKind"]
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AmbiguousWriteError",
+    "AuthenticationError",
+    "ConflictError",
+    "CrmBridgeError",
+    "InvalidResponseError",
+    "MappingError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "UnresolvedReference",
+    "UnsupportedKind",
+    "ValidationError",
+    "status_error_class",
+]
 
 
 class CrmBridgeError(Exception):
@@ -66,3 +103,109 @@ class UnsupportedKind(CrmBridgeError, ValueError):
         self.kind = kind
         self.supported = supported
         super().__init__(f"{system} does not support kind {kind!r}; it supports: {', '.join(sorted(supported))}")
+
+
+class APIError(CrmBridgeError):
+    """Talking to a CRM failed. ``url`` never carries credentials (see ``crmbridge.http``)."""
+
+    def __init__(self, message: str, *, system: str, method: str, url: str) -> None:
+        self.system = system
+        self.method = method
+        self.url = url
+        super().__init__(f"{system}: {method} {url}: {message}")
+
+
+class APIStatusError(APIError):
+    """The CRM answered with an error status; ``body`` is its parsed JSON (or text) answer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str,
+        method: str,
+        url: str,
+        status_code: int,
+        body: Any = None,
+        response: httpx.Response | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.response = response
+        self.retry_after = retry_after
+        super().__init__(f"{status_code} {message}", system=system, method=method, url=url)
+
+
+class ValidationError(APIStatusError):
+    """400 or 422: the CRM refused what the request said."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token may not do this (another brand's records, a missing permission)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such record (or one the token may not see)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the record's current state."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the wait in seconds the CRM asked for, if any."""
+
+
+class ServerError(APIStatusError):
+    """5xx: the CRM failed."""
+
+
+class APIConnectionError(APIError):
+    """No usable answer: the connection was refused, reset or dropped.
+
+    ``request_sent`` is False when the request certainly never reached the CRM (the connection
+    could not be opened), which makes even a non-idempotent write safe to send again.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True, **kwargs: Any) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, **kwargs)
+
+
+class APITimeoutError(APIConnectionError):
+    """The CRM did not answer in time."""
+
+
+class InvalidResponseError(APIError):
+    """The CRM answered with something that is not the documented JSON (e.g. a cut-off body)."""
+
+
+class AmbiguousWriteError(APIError):
+    """A write failed after it may have reached the CRM, so it may or may not have been applied.
+
+    crmbridge does not retry it blindly (that could create a duplicate): reconcile first (look
+    the record up), then write again. ``__cause__`` is the failure that made it ambiguous.
+    """
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The most specific :class:`APIStatusError` subclass for an HTTP status."""
+    if status_code >= 500:
+        return ServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)

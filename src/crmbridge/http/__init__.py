@@ -1,0 +1,25 @@
+"""The shared HTTP layer of the CRM clients: transport, retries, rate limit, paging, redaction."""
+
+from crmbridge.http._client import IDEMPOTENT_METHODS, NOT_GIVEN, AsyncAPIClient, SyncAPIClient
+from crmbridge.http._paging import AsyncPager, Page, SyncPager, fetch_numbered_pages
+from crmbridge.http._ratelimit import RateLimiter
+from crmbridge.http._redact import SENSITIVE_QUERY_KEYS, redact_url
+from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "NOT_GIVEN",
+    "RETRYABLE_STATUSES",
+    "SENSITIVE_QUERY_KEYS",
+    "AsyncAPIClient",
+    "AsyncPager",
+    "Page",
+    "RateLimiter",
+    "RetryPolicy",
+    "SyncAPIClient",
+    "SyncPager",
+    "fetch_numbered_pages",
+    "is_connect_failure",
+    "parse_retry_after",
+    "redact_url",
+]

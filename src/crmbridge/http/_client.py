@@ -1,0 +1,323 @@
+"""The HTTP core every CRM client is built on: auth, retries, rate limit, typed errors.
+
+:class:`SyncAPIClient` and :class:`AsyncAPIClient` are twins with the same methods; a CRM client
+subclasses one of them and adds one method per endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, TypeVar
+
+import httpx
+import stamina
+
+from crmbridge.errors import (
+    AmbiguousWriteError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidResponseError,
+    status_error_class,
+)
+from crmbridge.http._ratelimit import RateLimiter
+from crmbridge.http._redact import redact_url
+from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
+
+__all__ = ["IDEMPOTENT_METHODS", "NOT_GIVEN", "AsyncAPIClient", "SyncAPIClient"]
+
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+"""Methods that may be sent again after an ambiguous failure; others only when told so."""
+
+
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
+"""Marks a JSON body that is absent (as opposed to a body that is ``null``)."""
+
+_ERROR_BODY_LIMIT = 2000
+Self = TypeVar("Self", bound="_ClientCore")
+
+
+class _ClientCore:
+    """Configuration and response handling shared by the sync and async clients."""
+
+    system: ClassVar[str] = "crm"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if not token:
+            raise ValueError(f"{self.system}: a token is required")
+        self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
+        self._token = token
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            **(headers or {}),
+        }
+
+    def __repr__(self) -> str:
+        # The token never appears: not here, not in errors, not in logged URLs.
+        return f"{type(self).__name__}(base_url={self.base_url!r}, token='***')"
+
+    # -- interpreting answers ------------------------------------------------------------------
+
+    def _status_error(self, response: httpx.Response, method: str) -> APIStatusError:
+        body = _parse_body_for_error(response)
+        message = _vendor_message(body) or response.reason_phrase or "error"
+        return status_error_class(response.status_code)(
+            message,
+            system=self.system,
+            method=method,
+            url=redact_url(response.request.url),
+            status_code=response.status_code,
+            body=body,
+            response=response,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+
+    def _interpret(self, response: httpx.Response, method: str, idempotent: bool) -> Any:
+        """The JSON of a successful answer (None when empty), or the right typed error."""
+        url = redact_url(response.request.url)
+        if response.is_redirect:
+            # Never follow: the token would go wherever the Location header points.
+            target = redact_url(response.headers.get("location", "?"))
+            raise APIStatusError(
+                f"unexpected redirect to {target}; not followed",
+                system=self.system,
+                method=method,
+                url=url,
+                status_code=response.status_code,
+                response=response,
+            )
+        if response.status_code >= 400:
+            error = self._status_error(response, method)
+            if not idempotent and (response.status_code in RETRYABLE_STATUSES - {429}):
+                raise self._ambiguous(method, url, f"{response.status_code} answer") from error
+            raise error
+        if not response.content.strip():
+            return None
+        try:
+            return json.loads(response.content)
+        except ValueError as decode_error:
+            invalid = InvalidResponseError(
+                f"{response.status_code} answer is not valid JSON", system=self.system, method=method, url=url
+            )
+            if not idempotent:
+                raise self._ambiguous(method, url, "unreadable answer") from invalid
+            raise invalid from decode_error
+
+    def _transport_error(self, error: httpx.TransportError, method: str, idempotent: bool) -> APIError:
+        url = redact_url(error.request.url) if _has_request(error) else "?"
+        kind = type(error).__name__
+        sent = not is_connect_failure(error)
+        translated: APIConnectionError
+        if isinstance(error, httpx.TimeoutException):
+            translated = APITimeoutError(
+                f"timed out ({kind})", system=self.system, method=method, url=url, request_sent=sent
+            )
+        else:
+            translated = APIConnectionError(
+                f"connection failed ({kind})", system=self.system, method=method, url=url, request_sent=sent
+            )
+        if sent and not idempotent:
+            ambiguous = self._ambiguous(method, url, kind)
+            ambiguous.__cause__ = translated
+            return ambiguous
+        return translated
+
+    def _ambiguous(self, method: str, url: str, what: str) -> AmbiguousWriteError:
+        return AmbiguousWriteError(
+            f"{what} after the request was sent: it may or may not have been applied; not retried",
+            system=self.system,
+            method=method,
+            url=url,
+        )
+
+    def _is_idempotent(self, method: str, idempotent: bool | None) -> bool:
+        return method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+
+    def _retry_context_args(self) -> dict[str, Any]:
+        policy = self.retry
+        return {
+            "on": policy.decide,
+            "attempts": policy.attempts,
+            "timeout": policy.timeout,
+            "wait_initial": policy.wait_initial,
+            "wait_max": policy.wait_max,
+            "wait_jitter": policy.wait_jitter,
+        }
+
+
+def _has_request(error: httpx.TransportError) -> bool:
+    try:
+        error.request  # noqa: B018 - httpx raises RuntimeError when the error has no request
+    except RuntimeError:
+        return False
+    return True
+
+
+def _parse_body_for_error(response: httpx.Response) -> Any:
+    text = response.content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _vendor_message(body: Any) -> str | None:
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str):
+            return message[:200]
+    return None
+
+
+class SyncAPIClient(_ClientCore):
+    """A blocking client: one :meth:`request` that retries, rate-limits and raises typed errors."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        verify: bool = True,
+    ) -> None:
+        super().__init__(
+            base_url=base_url, token=token, timeout=timeout, retry=retry, rate_limit=rate_limit, headers=headers
+        )
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=self._headers,
+            timeout=timeout,
+            transport=transport,
+            verify=verify,
+            follow_redirects=False,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = NOT_GIVEN,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send ``method path`` (relative to base_url) and return the answer's JSON (None if empty).
+
+        Retries what is safe to retry (see :class:`RetryPolicy`); a non-idempotent write that
+        fails after it was sent raises :class:`AmbiguousWriteError` instead.
+        """
+        method = method.upper()
+        safe = self._is_idempotent(method, idempotent)
+        for attempt in stamina.retry_context(**self._retry_context_args()):
+            with attempt:
+                if self.rate_limiter is not None:
+                    self.rate_limiter.wait()
+                return self._send_once(method, path, params, json, safe)
+        raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
+
+    def _send_once(self, method: str, path: str, params: Any, body: Any, safe: bool) -> Any:
+        extra: dict[str, Any] = {} if body is NOT_GIVEN else {"json": body}
+        try:
+            response = self._http.request(method, path.lstrip("/"), params=params, **extra)
+        except httpx.TransportError as error:
+            raise self._transport_error(error, method, safe) from error
+        return self._interpret(response, method, safe)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self: Self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class AsyncAPIClient(_ClientCore):
+    """The async twin of :class:`SyncAPIClient`: same arguments, same methods, awaited."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool = True,
+    ) -> None:
+        super().__init__(
+            base_url=base_url, token=token, timeout=timeout, retry=retry, rate_limit=rate_limit, headers=headers
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=self._headers,
+            timeout=timeout,
+            transport=transport,
+            verify=verify,
+            follow_redirects=False,
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = NOT_GIVEN,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Async :meth:`SyncAPIClient.request`."""
+        method = method.upper()
+        safe = self._is_idempotent(method, idempotent)
+        async for attempt in stamina.retry_context(**self._retry_context_args()):
+            with attempt:
+                if self.rate_limiter is not None:
+                    await self.rate_limiter.wait_async()
+                return await self._send_once(method, path, params, json, safe)
+        raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
+
+    async def _send_once(self, method: str, path: str, params: Any, body: Any, safe: bool) -> Any:
+        extra: dict[str, Any] = {} if body is NOT_GIVEN else {"json": body}
+        try:
+            response = await self._http.request(method, path.lstrip("/"), params=params, **extra)
+        except httpx.TransportError as error:
+            raise self._transport_error(error, method, safe) from error
+        return self._interpret(response, method, safe)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self: Self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()

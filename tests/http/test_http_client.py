@@ -1,0 +1,278 @@
+"""The shared HTTP core: retries, Retry-After, ambiguous writes, typed errors, secrets, redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from crmbridge.errors import (
+    AmbiguousWriteError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConflictError,
+    InvalidResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from crmbridge.http import AsyncAPIClient, RetryPolicy, SyncAPIClient, parse_retry_after, redact_url
+
+TOKEN = "s3cr3t-token-value"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def scripted(*answers: httpx.Response | Exception) -> tuple[Handler, list[httpx.Request]]:
+    """A MockTransport handler that plays ``answers`` in order and records the requests."""
+    seen: list[httpx.Request] = []
+    queue = list(answers)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return handler, seen
+
+
+def client(handler: Handler, **options: object) -> SyncAPIClient:
+    return SyncAPIClient(
+        base_url="https://crm.test/api", token=TOKEN, transport=httpx.MockTransport(handler), **options
+    )  # type: ignore[arg-type]
+
+
+def ok(body: object = None, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+def test_get_sends_bearer_token_and_json_body() -> None:
+    """A GET carries the bearer token and, when given, a JSON body (EstatePrime filters)."""
+    handler, seen = scripted(ok({"status": 200}))
+    assert client(handler).request("GET", "contacts", json={"page": 2}) == {"status": 200}
+    assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(seen[0].content) == {"page": 2}
+    assert str(seen[0].url) == "https://crm.test/api/contacts"
+
+
+def test_get_is_retried_on_server_errors_until_it_succeeds() -> None:
+    """503, 500 and a dropped connection on a GET are retried; the third try's answer is returned."""
+    handler, seen = scripted(ok(status=503), httpx.RemoteProtocolError("dropped"), ok({"data": 1}))
+    assert client(handler).request("GET", "x") == {"data": 1}
+    assert len(seen) == 3
+
+
+def test_retries_stop_after_the_configured_attempts() -> None:
+    """A GET that keeps timing out raises APITimeoutError after exactly `attempts` tries."""
+    handler, seen = scripted(httpx.ReadTimeout("slow"))
+    with pytest.raises(APITimeoutError) as caught:
+        client(handler, retry=RetryPolicy(attempts=3)).request("GET", "x")
+    assert len(seen) == 3
+    assert caught.value.request_sent is True
+
+
+def test_cut_off_json_on_a_get_is_retried() -> None:
+    """A truncated JSON body on a GET is an InvalidResponseError, retried like a network failure."""
+    handler, seen = scripted(httpx.Response(200, content=b'{"data": [1, 2'), ok({"data": [1, 2]}))
+    assert client(handler).request("GET", "x") == {"data": [1, 2]}
+    assert len(seen) == 2
+    handler, _ = scripted(httpx.Response(200, content=b"<html>"))
+    with pytest.raises(InvalidResponseError):
+        client(handler, retry=RetryPolicy(attempts=2)).request("GET", "x")
+
+
+def test_post_after_a_server_error_is_ambiguous_and_not_retried() -> None:
+    """A POST answered 500 may have been applied: one try, then AmbiguousWriteError naming the cause."""
+    handler, seen = scripted(ok({"message": "Internal Error"}, status=500), ok({"created_id": 1}))
+    with pytest.raises(AmbiguousWriteError, match="may or may not have been applied") as caught:
+        client(handler).request("POST", "contacts", json={"first_name": "x"})
+    assert len(seen) == 1
+    assert isinstance(caught.value.__cause__, ServerError)
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("reset"), httpx.ReadError("x")]
+)
+def test_post_failing_after_send_is_ambiguous(failure: Exception) -> None:
+    """A POST whose connection failed after sending is ambiguous and tried once only."""
+    handler, seen = scripted(failure, ok({"created_id": 1}))
+    with pytest.raises(AmbiguousWriteError):
+        client(handler).request("POST", "contacts", json={})
+    assert len(seen) == 1
+
+
+def test_post_that_never_connected_is_retried() -> None:
+    """A POST whose connection never opened certainly was not applied, so it is retried."""
+    handler, seen = scripted(httpx.ConnectError("refused"), ok({"created_id": 9}))
+    assert client(handler).request("POST", "contacts", json={}) == {"created_id": 9}
+    assert len(seen) == 2
+
+
+def test_post_rate_limited_is_retried() -> None:
+    """A 429 means the write was refused, not applied: it is retried even for a POST."""
+    handler, seen = scripted(httpx.Response(429, headers={"retry-after": "2"}), ok({"created_id": 3}))
+    assert client(handler).request("POST", "contacts", json={}) == {"created_id": 3}
+    assert len(seen) == 2
+
+
+def test_post_with_unreadable_answer_is_ambiguous() -> None:
+    """A POST answered 200 with a cut-off body was probably applied, but its id is unknown: ambiguous."""
+    handler, _ = scripted(httpx.Response(200, content=b'{"created_id": '))
+    with pytest.raises(AmbiguousWriteError) as caught:
+        client(handler).request("POST", "contacts", json={})
+    assert isinstance(caught.value.__cause__, InvalidResponseError)
+
+
+def test_explicitly_idempotent_post_is_retried() -> None:
+    """A read sent as POST (a search) can be marked idempotent and is then retried."""
+    handler, seen = scripted(ok(status=502), ok({"data": []}))
+    assert client(handler).request("POST", "contacts/filter", json={}, idempotent=True) == {"data": []}
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (400, ValidationError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, ValidationError),
+        (418, APIStatusError),
+    ],
+)
+def test_client_errors_are_typed_and_not_retried(status: int, error_class: type[APIStatusError]) -> None:
+    """Each 4xx status raises its own error class, carrying status and body, after one try."""
+    handler, seen = scripted(
+        ok({"message": "The given data was invalid.", "errors": {"type": ["required"]}}, status=status)
+    )
+    with pytest.raises(error_class) as caught:
+        client(handler).request("GET", "leads/1?x=1")
+    error = caught.value
+    assert type(error) is error_class
+    assert error.status_code == status
+    assert error.body["errors"] == {"type": ["required"]}
+    assert "The given data was invalid." in str(error)
+    assert len(seen) == 1
+
+
+def test_rate_limit_error_carries_retry_after_when_retries_run_out() -> None:
+    """When 429s outlast the attempts, RateLimitError reports the Retry-After the CRM asked for."""
+    handler, seen = scripted(httpx.Response(429, headers={"retry-after": "7"}))
+    with pytest.raises(RateLimitError) as caught:
+        client(handler, retry=RetryPolicy(attempts=2)).request("GET", "x")
+    assert caught.value.retry_after == 7.0
+    assert len(seen) == 2
+
+
+def test_retry_after_beyond_the_cap_is_not_waited_for() -> None:
+    """A Retry-After longer than max_retry_after raises at once instead of waiting less than asked."""
+    handler, seen = scripted(httpx.Response(429, headers={"retry-after": "3600"}))
+    with pytest.raises(RateLimitError):
+        client(handler, retry=RetryPolicy(max_retry_after=60)).request("GET", "x")
+    assert len(seen) == 1
+
+
+def test_backoff_hook_honours_retry_after() -> None:
+    """The retry decision waits exactly the Retry-After a 429 or 503 asked for, within the cap."""
+    policy = RetryPolicy(max_retry_after=30)
+    common = {"system": "t", "method": "GET", "url": "u"}
+    assert policy.decide(RateLimitError("x", status_code=429, retry_after=4.0, **common)) == 4.0
+    assert policy.decide(ServerError("x", status_code=503, retry_after=2.0, **common)) == 2.0
+    assert policy.decide(ServerError("x", status_code=500, **common)) is True
+    assert policy.decide(RateLimitError("x", status_code=429, retry_after=31.0, **common)) is False
+    assert policy.decide(NotFoundError("x", status_code=404, **common)) is False
+    assert policy.decide(AmbiguousWriteError("x", **common)) is False
+    assert policy.decide(APIConnectionError("x", **common)) is True
+    assert policy.decide(ValueError("x")) is False
+
+
+def test_parse_retry_after_reads_seconds_and_http_dates() -> None:
+    """Retry-After is read as delta-seconds or an HTTP date; garbage and absence give None."""
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=90), usegmt=True)
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after(later, now=now.timestamp) == pytest.approx(90.0)
+    assert parse_retry_after(format_datetime(now - timedelta(seconds=5), usegmt=True), now=now.timestamp) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("  ") is None
+
+
+def test_redirects_are_not_followed_and_the_token_stays_home() -> None:
+    """A redirect to another host is an error; no request with the token goes there."""
+    handler, seen = scripted(httpx.Response(302, headers={"location": "https://evil.test/steal"}), ok({}))
+    with pytest.raises(APIStatusError, match=r"redirect to https://evil\.test/steal") as caught:
+        client(handler).request("GET", "x")
+    assert caught.value.status_code == 302
+    assert [r.url.host for r in seen] == ["crm.test"]
+
+
+def test_token_never_appears_in_repr_or_errors() -> None:
+    """The token is absent from the client's repr and from the text of every error."""
+    handler, _ = scripted(ok({"message": "nope"}, status=401))
+    api = client(handler)
+    assert TOKEN not in repr(api)
+    assert "***" in repr(api)
+    with pytest.raises(AuthenticationError) as caught:
+        api.request("GET", "x", params={"api_key": TOKEN})
+    assert TOKEN not in str(caught.value)
+    assert TOKEN not in caught.value.url
+
+
+def test_tls_verification_is_on_by_default() -> None:
+    """Clients verify TLS certificates unless told otherwise."""
+    api = SyncAPIClient(base_url="https://crm.test", token=TOKEN)
+    pool = api._http._transport._pool  # type: ignore[attr-defined]
+    assert pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
+    api.close()
+
+
+def test_a_token_is_required() -> None:
+    """Building a client without a token fails at once, not at the first request."""
+    with pytest.raises(ValueError, match="token is required"):
+        SyncAPIClient(base_url="https://crm.test", token="")
+
+
+def test_redact_url_hides_credentials() -> None:
+    """User info and credential-like query values are hidden; other parameters stay."""
+    assert redact_url("https://user:pw@crm.test/a?token=abc&page=2") == "https://crm.test/a?token=%2A%2A%2A&page=2"
+    assert redact_url("https://crm.test/a?page=2") == "https://crm.test/a?page=2"
+
+
+def test_empty_answer_is_none_and_context_manager_closes() -> None:
+    """A 204 gives None, and the client closes its pool when used as a context manager."""
+    handler, _ = scripted(httpx.Response(204))
+    with client(handler) as api:
+        assert api.request("DELETE", "x/1") is None
+    assert api._http.is_closed
+
+
+def test_async_twin_retries_and_raises_the_same_way() -> None:
+    """The async client retries a 503 on GET and makes a failed POST ambiguous, like the sync one."""
+    handler, seen = scripted(ok(status=503), ok({"data": 1}))
+
+    async def run() -> None:
+        async with AsyncAPIClient(
+            base_url="https://crm.test", token=TOKEN, transport=httpx.MockTransport(handler)
+        ) as api:
+            assert await api.request("GET", "x") == {"data": 1}
+        post_handler, _ = scripted(httpx.ReadTimeout("slow"))
+        api2 = AsyncAPIClient(base_url="https://crm.test", token=TOKEN, transport=httpx.MockTransport(post_handler))
+        with pytest.raises(AmbiguousWriteError):
+            await api2.request("POST", "x", json={})
+        await api2.aclose()
+
+    asyncio.run(run())
+    assert len(seen) == 2
