@@ -21,6 +21,8 @@ from crmbridge.errors import MappingError
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="Read and write several real-estate CRMs through one canonical model.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Local emulators of the CRMs.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
 _err = Console(stderr=True)
 
 DEFAULT_SCHEMA_DIR = Path("canonical")
@@ -63,6 +65,37 @@ def schema(
         return
     for path in write_schemas(out):
         _err.print(f"wrote {path}")
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    crm: Annotated[str, typer.Argument(help="estateprime, rechat or activix.")],
+    port: Annotated[int, typer.Option(help="Loopback port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Loopback address (127.0.0.1, localhost or ::1).")] = "127.0.0.1",
+    seed_records: Annotated[int, typer.Option(help="How many records to generate.", min=0)] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 0,
+    db: Annotated[Path | None, typer.Option(help="SQLite file that keeps the state across restarts.")] = None,
+    latency_ms: Annotated[float, typer.Option(help="Latency added to every request.", min=0)] = 0.0,
+    error_rate: Annotated[float, typer.Option(help="Share of requests that fail (0..1).", min=0, max=1)] = 0.0,
+    rate_limit: Annotated[float | None, typer.Option(help="Requests per second before 429s.", min=0.001)] = None,
+) -> None:
+    """Serve one CRM's sandbox over loopback until interrupted."""
+    from crmbridge.sandbox import FaultConfig, make_sandbox, serve
+
+    faults = None
+    if latency_ms or error_rate or rate_limit:
+        faults = FaultConfig(latency_ms=latency_ms, error_rate=error_rate, rate_limit=rate_limit, seed=seed)
+    try:
+        sandbox = make_sandbox(crm, seed_records=seed_records, seed=seed, db=db, faults=faults)
+    except ValueError as error:
+        _err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    _err.print(f"{crm} sandbox on http://{host}:{port} (token: {sandbox.token}); Ctrl-C stops it")
+    try:
+        serve(sandbox, host=host, port=port)
+    except ValueError as error:
+        _err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
 
 
 def main() -> None:
