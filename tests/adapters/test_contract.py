@@ -12,8 +12,10 @@ import pytest
 import crmbridge
 from crmbridge.adapters import Adapter, Resolver, available_systems, get_adapter, register_adapter
 from crmbridge.adapters._support import (
+    build_canonical,
     int_ref,
     make_strict_converter,
+    pydantic_error_path,
     ref_int_id,
     structure,
     unknown_fields,
@@ -248,3 +250,53 @@ def test_task_kind_record_is_not_a_contact() -> None:
     """The toy adapter is for contacts only: its kinds say so."""
     assert get_adapter("toy").kinds == frozenset({"contact"})
     assert Task.KIND not in get_adapter("toy").kinds
+
+
+def test_strict_converter_refuses_strings_and_objects_as_lists() -> None:
+    """A string or an object where a list belongs is a MappingError, not a list of characters or keys."""
+    for bad in ("123", {"number": "1"}):
+        with pytest.raises(MappingError) as caught:
+            get_adapter("toy").to_canonical("contact", {**PAYLOAD, "phones": bad})
+        assert caught.value.path == "phones"
+
+
+def test_build_canonical_turns_validation_errors_into_mapping_errors() -> None:
+    """A canonical record that fails validation is a MappingError with the field path and no input value."""
+    with pytest.raises(MappingError) as caught:
+        build_canonical(
+            Contact,
+            {"phones": [{"number": "1"}, {"number": "secret-number", "is_primary": "maybe"}]},
+            system="toy",
+            kind="contact",
+            path="lead",
+        )
+    assert caught.value.path == "lead.phones[1].is_primary"
+    assert "secret-number" not in str(caught.value)
+    assert caught.value.message == "invalid value (bool_parsing)"
+    assert build_canonical(Contact, {"first_name": "A"}, system="toy", kind="contact").first_name == "A"
+
+
+def test_pydantic_error_path_formats_indexes_and_prefixes() -> None:
+    """Locations become dotted paths with bracketed indexes, below an optional prefix."""
+    assert pydantic_error_path(("phones", 1, "number")) == "phones[1].number"
+    assert pydantic_error_path((0, "id"), "data") == "data[0].id"
+    assert pydantic_error_path(()) == ""
+
+
+def test_local_ref_checks_the_expected_kind() -> None:
+    """A Ref of the wrong kind (a user where a contact belongs) is a MappingError naming the field."""
+    adapter = get_adapter("toy")
+    assert adapter.local_ref(
+        Ref("toy", "user", "1"), path="owners[0]", record_kind="contact", resolve=None, expected_kind="user"
+    ) == Ref("toy", "user", "1")
+    with pytest.raises(MappingError, match="expected a user reference, got a contact") as caught:
+        adapter.local_ref(
+            Ref("toy", "contact", "1"), path="owners[0]", record_kind="contact", resolve=None, expected_kind="user"
+        )
+    assert caught.value.path == "owners[0]"
+
+
+def test_int_refs_are_cached() -> None:
+    """The same integer id of the same kind gives the very same Ref object (they are immutable)."""
+    assert int_ref("toy", "user", 5) is int_ref("toy", "user", 5)
+    assert int_ref("toy", "user", None) is None

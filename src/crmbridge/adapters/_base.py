@@ -113,14 +113,24 @@ class Adapter(abc.ABC):
         path: str,
         record_kind: str,
         resolve: Resolver | None,
+        expected_kind: str | None = None,
     ) -> Ref:
-        """``ref`` as a Ref of this system, resolving it when it belongs to another system."""
-        if ref.system == self.system:
-            return ref
-        resolved = resolve(ref, self.system) if resolve is not None else None
-        if resolved is None or resolved.system != self.system:
-            raise UnresolvedReference(self.system, record_kind, path, ref)
-        return resolved
+        """``ref`` as a Ref of this system, resolving it when it belongs to another system.
+
+        With ``expected_kind``, a Ref of another kind (a user where a contact belongs) is a
+        :class:`MappingError`.
+        """
+        local = ref
+        if ref.system != self.system:
+            resolved = resolve(ref, self.system) if resolve is not None else None
+            if resolved is None or resolved.system != self.system:
+                raise UnresolvedReference(self.system, record_kind, path, ref)
+            local = resolved
+        if expected_kind is not None and local.kind != expected_kind:
+            raise MappingError(
+                self.system, record_kind, path, f"expected a {expected_kind} reference, got a {local.kind}"
+            )
+        return local
 
     def example_payloads(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """``(kind, name, payload)`` for each vendor example shipped in ``<package>/examples/``.

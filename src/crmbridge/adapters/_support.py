@@ -8,19 +8,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+import pydantic
+from cattrs.cols import is_sequence, list_structure_factory
+from cattrs.dispatch import StructureHook
 from cattrs.errors import BaseValidationError
 
 from crmbridge.canonical import Ref
 from crmbridge.errors import MappingError
 
 __all__ = [
+    "build_canonical",
     "int_ref",
     "make_strict_converter",
+    "pydantic_error_path",
     "ref_int_id",
     "structure",
     "unknown_fields",
@@ -56,12 +61,25 @@ def _strict_bool(value: Any, _: type) -> bool:
     return value
 
 
+def _strict_list_factory(type_: Any, converter: cattrs.Converter) -> StructureHook:
+    # cattrs would read a string as a list of characters and an object as its keys.
+    structure_items = list_structure_factory(type_, converter)
+
+    def structure_list(value: Any, cls: Any) -> Any:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return structure_items(value, cls)
+
+    return structure_list
+
+
 def make_strict_converter() -> cattrs.Converter:
     """A cattrs converter whose primitives check types instead of coercing them.
 
     - ``int`` accepts only ints (not ``"12"``, ``1.5`` or ``True``);
     - ``float`` accepts ints and finite floats (not NaN or infinity, not booleans);
     - ``str`` accepts only strings; ``bool`` only booleans;
+    - ``list[T]`` (and other sequences) accept only JSON arrays, not strings or objects;
     - unknown keys are ignored by structuring (adapters collect them with :func:`unknown_fields`);
     - detailed validation is on, so errors carry the field path.
 
@@ -72,6 +90,7 @@ def make_strict_converter() -> cattrs.Converter:
     converter.register_structure_hook(float, _strict_float)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook_factory(is_sequence, _strict_list_factory)
     return converter
 
 
@@ -125,9 +144,50 @@ def unknown_fields(payload: Mapping[str, Any], cls: type) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if key not in known}
 
 
+@lru_cache(maxsize=16384)
+def _cached_int_ref(system: str, kind: str, value: int) -> Ref:
+    return Ref(system, kind, str(value))
+
+
 def int_ref(system: str, kind: str, value: int | None) -> Ref | None:
-    """``Ref(system, kind, str(value))`` for an integer id, None for None."""
-    return None if value is None else Ref(system, kind, str(value))
+    """``Ref(system, kind, str(value))`` for an integer id, None for None.
+
+    Refs are immutable and a page repeats the same user, office and tag ids, so they are
+    cached: building a Ref validates it, which costs more than the lookup.
+    """
+    return None if value is None else _cached_int_ref(system, kind, value)
+
+
+def pydantic_error_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
+    """A pydantic error location as a field path: ``("phones", 1, "number")`` -> ``phones[1].number``."""
+    path = prefix
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def build_canonical(
+    model: type[M],
+    data: Mapping[str, Any],
+    *,
+    system: str,
+    kind: str,
+    path: str = "",
+) -> M:
+    """Validate ``data`` into ``model``; a pydantic ValidationError becomes a :class:`MappingError`.
+
+    The message carries pydantic's error *type* only: its text may quote the input, which is
+    personal data.
+    """
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        where = pydantic_error_path(tuple(first["loc"]), path)
+        raise MappingError(system, kind, where, f"invalid value ({first['type']})") from None
 
 
 def ref_int_id(ref: Ref, *, record_kind: str, path: str) -> int:
