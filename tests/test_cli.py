@@ -45,6 +45,7 @@ def test_demo_prints_valid_canonical_records() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert {line["system"] for line in lines} == {"estateprime", "rechat", "activix"}
     for line in lines:
         record = RECORD_TYPES[line["kind"]].model_validate(line["record"])
         assert record.model_dump(mode="json") == line["record"]

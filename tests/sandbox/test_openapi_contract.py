@@ -88,3 +88,37 @@ def test_only_openapi_31_is_accepted() -> None:
     """An OpenAPI 3.0 or Swagger document is refused (3.1 schemas are JSON Schema 2020-12)."""
     with pytest.raises(ValueError, match=r"3\.1"):
         OpenAPIContract({"openapi": "3.0.3", "paths": {}})
+
+
+def test_responses_and_bodies_kept_in_components_are_followed() -> None:
+    """A response or request body given as a $ref to components is resolved before validation."""
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "paths": {
+            "/x": {
+                "post": {
+                    "requestBody": {"$ref": "#/components/requestBodies/Thing"},
+                    "responses": {"200": {"$ref": "#/components/responses/Thing"}},
+                }
+            }
+        },
+        "components": {
+            "schemas": DOC["components"]["schemas"],
+            "requestBodies": {
+                "Thing": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                }
+            },
+            "responses": {
+                "Thing": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}
+            },
+        },
+    }
+    contract = OpenAPIContract(doc)
+    contract.validate_request("POST", "/x", {"id": 1})
+    contract.validate_response("POST", "/x", 200, {"id": 2})
+    with pytest.raises(ContractViolation, match="required property"):
+        contract.validate_response("POST", "/x", 200, {})
+    with pytest.raises(ContractViolation, match="requires a body"):
+        contract.validate_request("POST", "/x", None)

@@ -101,10 +101,14 @@ class Adapter(abc.ABC):
         return record.ref is None or record.ref.system == self.system
 
     def foreign_extras(self, record: Record) -> list[str]:
-        """``extras.<key>`` paths of a record read from another system: they cannot be carried."""
+        """``extras.<key>`` paths of a record read from another system: they cannot be carried.
+
+        Keys starting with ``_`` are an adapter's own bookkeeping (EstatePrime keeps original
+        wire spellings under ``_wire``), not source data, so they are not reported as lost.
+        """
         if self.owns(record):
             return []
-        return [f"extras.{key}" for key in record.extras]
+        return [f"extras.{key}" for key in record.extras if not key.startswith("_")]
 
     def local_ref(
         self,

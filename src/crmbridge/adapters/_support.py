@@ -17,6 +17,7 @@ import pydantic
 from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.dispatch import StructureHook
 from cattrs.errors import BaseValidationError
+from cattrs.gen import make_dict_structure_fn
 
 from crmbridge.canonical import Ref
 from crmbridge.errors import MappingError
@@ -73,6 +74,19 @@ def _strict_list_factory(type_: Any, converter: cattrs.Converter) -> StructureHo
     return structure_list
 
 
+def _strict_object_factory(type_: Any, converter: cattrs.Converter) -> StructureHook:
+    # The generated hook only tests ``key in value``: a list or a string would pass for a class
+    # whose fields are all optional.
+    structure_fields = make_dict_structure_fn(type_, converter)
+
+    def structure_object(value: Any, cls: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+        return structure_fields(value, cls)
+
+    return structure_object
+
+
 def make_strict_converter() -> cattrs.Converter:
     """A cattrs converter whose primitives check types instead of coercing them.
 
@@ -80,6 +94,7 @@ def make_strict_converter() -> cattrs.Converter:
     - ``float`` accepts ints and finite floats (not NaN or infinity, not booleans);
     - ``str`` accepts only strings; ``bool`` only booleans;
     - ``list[T]`` (and other sequences) accept only JSON arrays, not strings or objects;
+    - attrs classes accept only JSON objects;
     - unknown keys are ignored by structuring (adapters collect them with :func:`unknown_fields`);
     - detailed validation is on, so errors carry the field path.
 
@@ -91,10 +106,12 @@ def make_strict_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook_factory(is_sequence, _strict_list_factory)
+    converter.register_structure_hook_factory(attrs.has, _strict_object_factory)
     return converter
 
 
 _PATH_TAIL = re.compile(r" @ \$(?P<path>.*)$")
+_QUALIFIED_NAME = re.compile(r"\b(?:[a-z_]\w*\.){2,}(?=[A-Za-z_]\w*\b)")
 
 
 def _first_path_and_message(error: BaseValidationError) -> tuple[str, str]:
@@ -104,7 +121,8 @@ def _first_path_and_message(error: BaseValidationError) -> tuple[str, str]:
     if match is None:
         return "", first
     path = match.group("path").removeprefix(".")
-    return path, first[: match.start()]
+    # "expected crmbridge.adapters.x.wire.Phone | None" reads better as "expected Phone | None".
+    return path, _QUALIFIED_NAME.sub("", first[: match.start()])
 
 
 def structure(

@@ -71,6 +71,19 @@ class OpenAPIContract:
                 return template
         raise ContractViolation(f"{method} {path} is not a documented operation")
 
+    def _deref(self, node: Any) -> tuple[Any, tuple[str, ...] | None]:
+        """Follow a local ``$ref`` (a response or request body kept in components).
+
+        Returns the node and, when it was a reference, the pointer parts of its target.
+        """
+        target: tuple[str, ...] | None = None
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            target = tuple(p.replace("~1", "/").replace("~0", "~") for p in node["$ref"][2:].split("/"))
+            node = self.document
+            for part in target:
+                node = node[part]
+        return node, target
+
     def _validate(self, instance: Any, *pointer: str) -> None:
         schema = {"$ref": f"{_BASE}#/{_pointer(*pointer)}"}
         validator = jsonschema.Draft202012Validator(schema, registry=self._registry)
@@ -84,7 +97,8 @@ class OpenAPIContract:
         """Check a request body (``None`` = no body) against the operation's requestBody."""
         template = self.find(method, path)
         operation = self.document["paths"][template][method.lower()]
-        request_body = operation.get("requestBody")
+        request_body, target = self._deref(operation.get("requestBody"))
+        base = target or ("paths", template, method.lower(), "requestBody")
         if request_body is None:
             if body is not None:
                 raise ContractViolation(f"{method} {template} documents no request body")
@@ -93,7 +107,7 @@ class OpenAPIContract:
             if request_body.get("required"):
                 raise ContractViolation(f"{method} {template} requires a body")
             return
-        self._validate(body, "paths", template, method.lower(), "requestBody", "content", "application/json", "schema")
+        self._validate(body, *base, "content", "application/json", "schema")
 
     def validate_response(self, method: str, path: str, status: int, body: Any) -> None:
         """Check a response (status and JSON body) against the operation's documented responses."""
@@ -104,11 +118,11 @@ class OpenAPIContract:
             key = "default"
         if key not in responses:
             raise ContractViolation(f"{method} {template} does not document status {status}")
-        content = responses[key].get("content", {})
+        response, target = self._deref(responses[key])
+        content = response.get("content", {})
         if "application/json" not in content:
             if body not in (None, b"", ""):
                 raise ContractViolation(f"{method} {template} {status} documents no body")
             return
-        self._validate(
-            body, "paths", template, method.lower(), "responses", key, "content", "application/json", "schema"
-        )
+        base = target or ("paths", template, method.lower(), "responses", key)
+        self._validate(body, *base, "content", "application/json", "schema")

@@ -25,6 +25,7 @@ class DocumentStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self._collections: dict[str, dict[str, Document]] = {}
         self._counters: dict[str, int] = {}
+        self._seq = 0
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         if path is not None:
@@ -47,8 +48,11 @@ class DocumentStore:
 
     def _load(self) -> None:
         assert self._db is not None
-        for collection, ident, body in self._db.execute("SELECT collection, id, body FROM documents ORDER BY seq"):
+        for collection, ident, body, seq in self._db.execute(
+            "SELECT collection, id, body, seq FROM documents ORDER BY seq"
+        ):
             self._collections.setdefault(collection, {})[ident] = json.loads(body)
+            self._seq = max(self._seq, seq)
         for collection, value in self._db.execute("SELECT collection, value FROM counters"):
             self._counters[collection] = value
 
@@ -70,11 +74,12 @@ class DocumentStore:
         with self._lock:
             self._collections.setdefault(collection, {})[ident] = document
             if self._db is not None:
+                # The insertion order lives in memory: no table scan per write.
+                self._seq += 1
                 self._db.execute(
-                    "INSERT INTO documents(collection, id, seq, body) VALUES (?, ?,"
-                    " (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), ?)"
+                    "INSERT INTO documents(collection, id, seq, body) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT(collection, id) DO UPDATE SET body = excluded.body",
-                    (collection, ident, json.dumps(document)),
+                    (collection, ident, self._seq, json.dumps(document)),
                 )
 
     def get(self, collection: str, ident: str) -> Document | None:

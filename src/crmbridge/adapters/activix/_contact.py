@@ -1,0 +1,341 @@
+"""Activix ``Lead`` <-> canonical :class:`~crmbridge.canonical.Contact`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import cattrs
+
+from crmbridge.adapters._base import Adapter, Resolver
+from crmbridge.adapters._support import ref_int_id, structure, unknown_fields
+from crmbridge.adapters.activix._common import SYSTEM, BodyWriter, activix_ref, build, local_int_id, read_from_activix
+from crmbridge.adapters.activix._phones import PhoneNormaliser
+from crmbridge.adapters.activix._slots import EMAIL_ALIASES, EMAIL_TYPES, PHONE_ALIASES, PHONE_TYPES, Placement, place
+from crmbridge.adapters.activix.wire import Lead, LeadEmail, LeadPhone
+from crmbridge.canonical import Address, Contact, Lookup, Phone
+from crmbridge.errors import MappingError
+
+__all__ = ["CIVILITIES", "EMBEDDED_KEYS", "LINKED_USER_KEYS", "READ_ONLY_KEYS", "ContactMapper"]
+
+KIND = "contact"
+
+CIVILITIES: frozenset[str] = frozenset({"mr", "ms", "miss", "dr", "me"})
+"""Documented ``civility`` values (open enum) that a foreign ``Contact.title`` may be written as."""
+
+EMBEDDED_KEYS: frozenset[str] = frozenset({"communications"})
+"""Included arrays read as records of their own (not extras): see ``embedded_activities``."""
+
+READ_ONLY_KEYS: frozenset[str] = frozenset(
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "created_method",
+        "account",
+        "associated_leads",
+        "custom_fields",
+        "events",
+        "products",
+        "tasks",
+        "vehicles",
+        "takeover_director",
+        "delivered_by",
+        "communications",
+    }
+)
+"""Lead keys kept in ``extras`` on read but never written back: Activix sets them, they are
+included objects with endpoints of their own, or (``vehicles``) they would be appended again."""
+
+LINKED_USER_KEYS: frozenset[str] = frozenset({"bdc", "commercial", "service_advisor", "service_agent"})
+"""User roles other than the advisor: kept in ``extras``; written back as ``{"id": N}`` links."""
+
+_ADDRESS_KEYS: tuple[tuple[str, str], ...] = (
+    ("line1", "address_line1"),
+    ("line2", "address_line2"),
+    ("city", "city"),
+    ("region", "province"),
+    ("postal_code", "postal_code"),
+    ("country", "country"),
+)
+
+
+class ContactMapper:
+    """Reads and writes leads; built once per adapter."""
+
+    __slots__ = ("adapter", "converter", "phones")
+
+    def __init__(self, adapter: Adapter, converter: cattrs.Converter, phones: PhoneNormaliser) -> None:
+        self.adapter = adapter
+        self.converter = converter
+        self.phones = phones
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def read(self, payload: Mapping[str, Any]) -> Contact:
+        """The Contact of one Lead object (its embedded communications are not read here)."""
+        wire = structure(self.converter, payload, Lead, system=SYSTEM, kind=KIND)
+        extras = unknown_fields(payload, Lead)
+        for key in EMBEDDED_KEYS:
+            extras.pop(key, None)
+        advisor_id = wire.advisor.id if wire.advisor is not None else None
+        data: dict[str, Any] = {
+            "ref": activix_ref("lead", wire.id),
+            "is_lead": True,
+            "title": wire.civility,
+            "first_name": wire.first_name,
+            "last_name": wire.last_name,
+            "is_company": wire.business,
+            "company_name": wire.business_name,
+            "birthday": wire.birth_date,
+            "notes": wire.comment,
+            "source": self._read_source(wire),
+            "owners": [] if advisor_id is None else [activix_ref("user", advisor_id)],
+            "addresses": self._read_addresses(wire),
+            "emails": self._read_emails(wire.emails or [], payload.get("emails") or []),
+            "phones": self._read_phones(wire.phones or [], payload.get("phones") or []),
+            "created_at": wire.created_at,
+            "updated_at": wire.updated_at,
+            "extras": extras,
+        }
+        return build(Contact, KIND, data)
+
+    @staticmethod
+    def _read_source(wire: Lead) -> Lookup | None:
+        if wire.source_id is None and wire.source is None:
+            return None
+        return Lookup(ref=activix_ref("source", wire.source_id), name=wire.source)
+
+    @staticmethod
+    def _read_addresses(wire: Lead) -> list[Address]:
+        values = {name: getattr(wire, key) for name, key in _ADDRESS_KEYS}
+        if all(value is None for value in values.values()):
+            return []
+        return [Address(**values)]
+
+    @staticmethod
+    def _read_emails(emails: Sequence[LeadEmail], raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"address": email.address, "kind": email.type, "extras": unknown_fields(item, LeadEmail)}
+            for email, item in zip(emails, raw, strict=True)
+        ]
+
+    def _read_phones(self, phones: Sequence[LeadPhone], raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "number": phone.number,
+                "kind": phone.type,
+                "e164": self.phones.to_e164(phone.number),
+                "extension": None if phone.extension is None else str(phone.extension),
+                "extras": unknown_fields(item, LeadPhone),
+            }
+            for phone, item in zip(phones, raw, strict=True)
+        ]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def write(
+        self, record: Contact, *, resolve: Resolver | None, fields: frozenset[str] | None, update: bool
+    ) -> dict[str, Any]:
+        """The create (``update=False``) or update body of ``record``.
+
+        Emails and phones only append on update, so an update sends only the ones that have no
+        Activix id yet (those read from Activix carry it in their extras).
+        """
+        owned = self.adapter.owns(record)
+        writer = BodyWriter(fields)
+        if owned and writer.wants("extras"):
+            writer.body.update(self._writable_extras(record.extras))
+        writer.put("title", "civility", self._civility(record.title, ours=read_from_activix(record)))
+        writer.put("first_name", "first_name", record.first_name)
+        writer.put("last_name", "last_name", record.last_name)
+        writer.put("is_company", "business", record.is_company)
+        writer.put("company_name", "business_name", record.company_name)
+        writer.put("birthday", "birth_date", record.birthday.isoformat() if record.birthday is not None else None)
+        writer.put("notes", "comment", record.notes)
+        self._write_address(record, writer)
+        self._write_source(record, writer)
+        self._write_advisor(record, writer, resolve)
+        self._write_emails(record, writer, owned=owned, update=update)
+        self._write_phones(record, writer, owned=owned, update=update)
+        return writer.body
+
+    @staticmethod
+    def _writable_extras(extras: Mapping[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for key, value in extras.items():
+            if key in READ_ONLY_KEYS:
+                continue
+            if key in LINKED_USER_KEYS and isinstance(value, Mapping) and "id" in value:
+                # Role objects only link an existing user; the id is what matches it.
+                body[key] = {"id": value["id"]}
+            else:
+                body[key] = value
+        return body
+
+    @staticmethod
+    def _civility(title: str | None, *, ours: bool) -> str | None:
+        if title is None or ours:
+            return title  # an open enum: a value Activix sent goes back unchanged
+        normalised = title.strip().rstrip(".").lower()
+        return normalised if normalised in CIVILITIES else None
+
+    @staticmethod
+    def _write_address(record: Contact, writer: BodyWriter) -> None:
+        address = record.addresses[0] if record.addresses else Address(extras={})
+        for name, key in _ADDRESS_KEYS:
+            writer.put("addresses", key, getattr(address, name))
+
+    @staticmethod
+    def _write_source(record: Contact, writer: BodyWriter) -> None:
+        source = record.source
+        ref = source.ref if source is not None else None
+        source_id = None
+        if ref is not None and ref.system == SYSTEM and ref.kind == "source":
+            source_id = ref_int_id(ref, record_kind=KIND, path="source.ref")
+        writer.put("source", "source_id", source_id)
+        writer.put("source", "source", source.name if source is not None else None)
+
+    def _write_advisor(self, record: Contact, writer: BodyWriter, resolve: Resolver | None) -> None:
+        if not record.owners:
+            return  # Activix documents no way to unlink the advisor
+        if writer.wants("owners"):
+            user_id = local_int_id(
+                self.adapter,
+                record.owners[0],
+                expected_kind="user",
+                path="owners[0]",
+                record_kind=KIND,
+                resolve=resolve,
+            )
+            writer.body["advisor"] = {"id": user_id}
+
+    def email_placement(self, record: Contact) -> Placement:
+        """Which Activix type each email goes to, and which find no slot."""
+        kinds = [email.kind for email in record.emails]
+        return place(kinds, EMAIL_TYPES, EMAIL_ALIASES, keep_unknown=read_from_activix(record))
+
+    def phone_placement(self, record: Contact) -> Placement:
+        """Which Activix type each phone goes to, and which find no slot."""
+        kinds = [phone.kind for phone in record.phones]
+        return place(kinds, PHONE_TYPES, PHONE_ALIASES, keep_unknown=read_from_activix(record))
+
+    def _write_emails(self, record: Contact, writer: BodyWriter, *, owned: bool, update: bool) -> None:
+        if not writer.wants("emails"):
+            return
+        placement = self.email_placement(record)
+        items = []
+        for index, email in enumerate(record.emails):
+            if index not in placement.types or (update and owned and "id" in email.extras):
+                continue
+            items.append({"type": placement.types[index], "address": email.address})
+        if items:
+            writer.body["emails"] = items
+
+    def _write_phones(self, record: Contact, writer: BodyWriter, *, owned: bool, update: bool) -> None:
+        if not writer.wants("phones"):
+            return
+        placement = self.phone_placement(record)
+        items = []
+        for index, phone in enumerate(record.phones):
+            if index not in placement.types or (update and owned and "id" in phone.extras):
+                continue
+            item: dict[str, Any] = {"type": placement.types[index], "number": self._phone_number(phone, index)}
+            extension = _extension_int(phone.extension)
+            if extension is not None:
+                item["extension"] = extension
+            items.append(item)
+        if items:
+            writer.body["phones"] = items
+
+    def _phone_number(self, phone: Phone, index: int) -> str:
+        e164 = self.phones.to_e164(phone.e164 or phone.number)
+        if e164 is None and phone.e164 is not None:
+            e164 = self.phones.to_e164(phone.number)
+        if e164 is None:
+            raise MappingError(SYSTEM, KIND, f"phones[{index}].number", "cannot be written as an E.164 phone number")
+        return e164
+
+    # -- what cannot be stored -------------------------------------------------------------------
+
+    def unsupported(self, record: Contact) -> list[str]:
+        """Canonical paths of ``record`` that no Lead field can hold."""
+        owned = self.adapter.owns(record)
+        paths = self.adapter.foreign_extras(record)
+        for name in ("middle_name", "nickname", "display_name", "job_title", "created_by", "updated_by"):
+            if getattr(record, name) is not None:
+                paths.append(name)
+        for name in ("converted_at", "deleted_at"):
+            if getattr(record, name) is not None:
+                paths.append(name)
+        if not owned:
+            paths.extend(name for name in ("created_at", "updated_at") if getattr(record, name) is not None)
+        if record.title is not None and self._civility(record.title, ours=read_from_activix(record)) is None:
+            paths.append("title")
+        if record.is_lead is False:
+            paths.append("is_lead")  # every Activix lead is a lead
+        if record.source is not None and record.source.ref is not None:
+            ref = record.source.ref
+            if not (ref.system == SYSTEM and ref.kind == "source"):
+                paths.append("source.ref")
+        for name in ("websites", "tags", "custom_fields", "related_people"):
+            paths.extend(f"{name}[{i}]" for i in range(len(getattr(record, name))))
+        paths.extend(f"owners[{i}]" for i in range(1, len(record.owners)))
+        paths.extend(self._address_losses(record, owned=owned))
+        paths.extend(self._email_losses(record, owned=owned))
+        paths.extend(self._phone_losses(record, owned=owned))
+        return paths
+
+    @staticmethod
+    def _address_losses(record: Contact, *, owned: bool) -> list[str]:
+        paths = [f"addresses[{i}]" for i in range(1, len(record.addresses))]
+        if record.addresses:
+            first = record.addresses[0]
+            paths.extend(f"addresses[0].{name}" for name in ("full", "kind") if getattr(first, name) is not None)
+            if not owned:
+                paths.extend(f"addresses[0].extras.{key}" for key in first.extras)
+        return paths
+
+    def _email_losses(self, record: Contact, *, owned: bool) -> list[str]:
+        placement = self.email_placement(record)
+        paths = [f"emails[{i}]" for i in placement.overflow]
+        for index, email in enumerate(record.emails):
+            if index in placement.overflow:
+                continue
+            paths.extend(_value_losses(f"emails[{index}]", email.note, email.is_primary, email.extras, owned=owned))
+        return paths
+
+    def _phone_losses(self, record: Contact, *, owned: bool) -> list[str]:
+        placement = self.phone_placement(record)
+        paths = [f"phones[{i}]" for i in placement.overflow]
+        for index, phone in enumerate(record.phones):
+            if index in placement.overflow:
+                continue
+            where = f"phones[{index}]"
+            paths.extend(_value_losses(where, phone.note, phone.is_primary, phone.extras, owned=owned))
+            if phone.extension is not None and _extension_int(phone.extension) is None:
+                paths.append(f"{where}.extension")
+        return paths
+
+
+def _value_losses(
+    where: str, note: str | None, is_primary: bool, extras: Mapping[str, Any], *, owned: bool
+) -> list[str]:
+    paths = []
+    if note is not None:
+        paths.append(f"{where}.note")
+    if is_primary:
+        paths.append(f"{where}.is_primary")
+    if not owned:
+        paths.extend(f"{where}.extras.{key}" for key in extras)
+    return paths
+
+
+def _extension_int(extension: str | None) -> int | None:
+    # Activix's extension is an integer: only an all-digit canonical extension fits.
+    if extension is None:
+        return None
+    text = extension.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)

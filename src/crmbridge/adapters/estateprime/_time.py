@@ -1,0 +1,79 @@
+"""EstatePrime's naive local timestamps ``YYYY-MM-DD HH:MM:SS`` and dates ``YYYY-MM-DD``.
+
+Parsing checks the exact shape with a regex and then uses ``fromisoformat`` (much faster than
+``strptime``). :class:`LocalClock` turns the naive local times of one account's timezone into aware
+UTC and back; see :mod:`crmbridge.adapters.estateprime.mapping` for the DST rules.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["LocalClock", "format_date", "format_datetime", "parse_date", "parse_datetime", "parse_date_or_datetime"]
+
+_DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_datetime(text: str) -> datetime:
+    """The naive datetime of ``YYYY-MM-DD HH:MM:SS``; ValueError for any other shape."""
+    if not _DATETIME_SHAPE.fullmatch(text):
+        raise ValueError("expected a date-time in the format YYYY-MM-DD HH:MM:SS")
+    return datetime.fromisoformat(text)
+
+
+def parse_date(text: str) -> date:
+    """The date of ``YYYY-MM-DD``; ValueError for any other shape."""
+    if not _DATE_SHAPE.fullmatch(text):
+        raise ValueError("expected a date in the format YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
+def parse_date_or_datetime(text: str) -> date | datetime:
+    """A naive datetime for ``YYYY-MM-DD HH:MM:SS``, a date for ``YYYY-MM-DD``."""
+    # The two shapes differ in length, so one length test picks the parser.
+    return parse_date(text) if len(text) == 10 else parse_datetime(text)
+
+
+def format_datetime(value: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` of a naive local datetime (seconds precision)."""
+    return value.replace(microsecond=0).isoformat(" ")
+
+
+def format_date(value: date) -> str:
+    """``YYYY-MM-DD``."""
+    return value.isoformat()
+
+
+class LocalClock:
+    """Converts between one account's naive local times and aware UTC datetimes."""
+
+    __slots__ = ("_is_utc", "zone")
+
+    def __init__(self, timezone: str) -> None:
+        try:
+            self.zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {timezone!r}") from None
+        self._is_utc = timezone in ("UTC", "Etc/UTC")
+
+    def to_utc(self, local: datetime) -> tuple[datetime, bool]:
+        """The UTC instant of a naive local time, and whether formatting it back gives ``local``.
+
+        An ambiguous time (autumn fold) reads as its first occurrence (``fold=0``). A
+        non-existent time (spring gap) reads with the offset in force before the gap, so it is
+        an hour later once formatted back: the caller keeps the original string (``exact`` is
+        False).
+        """
+        if self._is_utc:
+            return local.replace(tzinfo=UTC), True
+        instant = local.replace(tzinfo=self.zone).astimezone(UTC)
+        return instant, self.to_local(instant) == local
+
+    def to_local(self, instant: datetime) -> datetime:
+        """The naive local time of an aware datetime."""
+        if self._is_utc:
+            return instant.astimezone(UTC).replace(tzinfo=None)
+        return instant.astimezone(self.zone).replace(tzinfo=None)

@@ -1,0 +1,373 @@
+"""contact ↔ canonical Contact.
+
+Reading accepts the flattened contact (as embedded in task associations) and a contact with its
+``attributes`` expanded; when attributes are there they are the source (they carry labels, the
+primary flag and the partner flag, which the flattened form loses). Writing produces the
+ContactInput form ``{"user": <owner>, "attributes": [...]}``.
+
+Extras keys the mapping manages (same-system writes use them):
+
+- ``attribute_ids``: ``{"first_name": <attribute id>, "partner:last_name": ..., "tag": {<name>: id},
+  "website": {<url>: id}}``; emails, phones and addresses keep their ids in their own ``extras``;
+- ``attributes``: attributes with no canonical home (``marketing_name``, ``facebook``, custom
+  attribute defs, a second note, ...), written back as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import cattrs
+
+from crmbridge.adapters._base import Adapter, Resolver
+from crmbridge.adapters._support import structure, unknown_fields
+from crmbridge.adapters.rechat._common import SYSTEM, build_canonical, ref, ref_uuid
+from crmbridge.adapters.rechat._time import date_to_epoch
+from crmbridge.adapters.rechat.wire import WireAddress, WireAttribute, WireContact
+from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Person, Phone
+from crmbridge.errors import MappingError
+
+__all__ = ["CONTACT_INPUT_EXTRAS", "contact_body", "contact_unsupported", "read_contact"]
+
+KIND = "contact"
+# Singular text attributes and the canonical Contact field each one fills.
+_TEXT_FIELDS: dict[str, str] = {
+    "title": "title",
+    "first_name": "first_name",
+    "middle_name": "middle_name",
+    "last_name": "last_name",
+    "nickname": "nickname",
+    "company": "company_name",
+    "job_title": "job_title",
+    "note": "notes",
+}
+_PARTNER_TYPES = ("first_name", "last_name", "email", "phone_number")
+_STREET_PARTS = ("street_prefix", "street_name", "street_suffix")
+_ADDRESS_PARTS = (*_STREET_PARTS, "unit_number", "city", "state", "country", "postal_code")
+_ATTRIBUTE_READ_ONLY = frozenset({"contact", "created_by", "created_at", "updated_at", "deleted_at", "type"})
+CONTACT_INPUT_EXTRAS = ("ios_address_book_id", "android_address_book_id", "parked", "lead_channel")
+"""Extras that are ContactInput fields: a same-system write sends them back."""
+_MANAGED_EXTRAS = frozenset({"attribute_ids", "attributes"})
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def read_contact(converter: cattrs.Converter, payload: Mapping[str, Any]) -> Contact:
+    """The canonical Contact of a flattened contact, or of one with expanded ``attributes``."""
+    wire = structure(converter, payload, WireContact, system=SYSTEM, kind=KIND)
+    extras = unknown_fields(payload, WireContact)
+    owner = wire.user.id if wire.user else wire.user_id
+    common: dict[str, Any] = {
+        "ref": ref("contact", wire.id) if wire.id else None,
+        "display_name": wire.display_name,
+        "owners": [ref("user", owner)] if owner else [],
+        "created_by": ref("user", wire.created_by.id) if wire.created_by else None,
+        "updated_by": ref("user", wire.updated_by.id) if wire.updated_by else None,
+        "created_at": wire.created_at,
+        "updated_at": wire.updated_at,
+        "deleted_at": wire.deleted_at,
+    }
+    if wire.attributes:
+        fields = _from_attributes(wire.attributes, payload["attributes"], extras)
+    else:
+        fields = _from_flattened(wire, payload)
+    return build_canonical(KIND, Contact, extras=extras, **common, **fields)
+
+
+def _from_flattened(wire: WireContact, payload: Mapping[str, Any]) -> dict[str, Any]:
+    primary_email = wire.primary_email or wire.email
+    primary_phone = wire.primary_phone_number or wire.phone_number
+    partner = [wire.partner_first_name, wire.partner_last_name, wire.partner_email]
+    return {
+        "title": wire.title,
+        "first_name": wire.first_name,
+        "middle_name": wire.middle_name,
+        "last_name": wire.last_name,
+        "nickname": wire.nickname,
+        "company_name": wire.company,
+        "job_title": wire.job_title,
+        "birthday": wire.birthday,
+        "emails": [EmailAddress(address=e, is_primary=e == primary_email, extras={}) for e in wire.emails or []],
+        "phones": [Phone(number=p, is_primary=p == primary_phone, extras={}) for p in wire.phone_numbers or []],
+        "websites": list(wire.website or []),
+        "tags": [Lookup(name=tag) for tag in wire.tags or []],
+        "source": Lookup(name=wire.source) if wire.source else None,
+        "addresses": [
+            _flat_address(a, raw) for a, raw in zip(wire.address or [], payload.get("address") or [], strict=True)
+        ],
+        "related_people": [
+            Person(
+                first_name=wire.partner_first_name,
+                last_name=wire.partner_last_name,
+                email=wire.partner_email,
+                relation="partner",
+                extras={},
+            )
+        ]
+        if any(partner)
+        else [],
+    }
+
+
+def _flat_address(wire: WireAddress, raw: Mapping[str, Any]) -> Address:
+    # The stdaddr parts with no canonical home (house_num, suftype, name, "type": "stdaddr", ...)
+    # stay in extras; "type" also tells a write that line2 is Rechat's computed city line.
+    return Address(
+        line1=wire.line1,
+        line2=wire.line2,
+        city=wire.city,
+        region=wire.state,
+        postal_code=wire.postcode,
+        country=wire.country,
+        full=wire.full,
+        extras=unknown_fields(raw, WireAddress),
+    )
+
+
+def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {"emails": [], "phones": [], "websites": [], "tags": []}
+    ids: dict[str, Any] = {"tag": {}, "website": {}}
+    partner: dict[str, str] = {}
+    addresses: dict[int, dict[str, WireAttribute]] = {}
+    leftovers: list[Any] = []
+    for attribute, raw in zip(attributes, raws, strict=True):
+        kind = attribute.attribute_type or ""  # "" for a custom attribute known only by its def
+        value = attribute.text
+        key = f"partner:{kind}" if attribute.is_partner else kind
+        if attribute.is_partner and kind in _PARTNER_TYPES and value is not None and key not in ids:
+            partner[kind] = value
+            _remember(ids, key, attribute)
+        elif attribute.is_partner:
+            leftovers.append(raw)
+        elif kind in _TEXT_FIELDS and value is not None and kind not in ids:
+            fields[_TEXT_FIELDS[kind]] = value
+            _remember(ids, kind, attribute)
+        elif kind == "birthday" and attribute.date is not None and kind not in ids:
+            fields["birthday"] = attribute.date.date()
+            _remember(ids, kind, attribute)
+        elif kind == "source" and value is not None and kind not in ids:
+            fields["source"] = Lookup(name=value)
+            _remember(ids, kind, attribute)
+        elif kind == "email" and value is not None:
+            fields["emails"].append(EmailAddress(address=value, **_labelled(attribute)))
+        elif kind == "phone_number" and value is not None:
+            fields["phones"].append(Phone(number=value, **_labelled(attribute)))
+        elif kind in ("tag", "website") and value is not None and value not in ids[kind]:
+            fields["tags" if kind == "tag" else "websites"].append(Lookup(name=value) if kind == "tag" else value)
+            ids[kind][value] = attribute.id
+        elif kind in _ADDRESS_PARTS and value is not None and attribute.index is not None:
+            addresses.setdefault(attribute.index, {})[kind] = attribute
+        else:
+            leftovers.append(raw)
+    fields["addresses"] = [_attribute_address(index, parts) for index, parts in sorted(addresses.items())]
+    if partner:
+        fields["related_people"] = [
+            Person(
+                first_name=partner.get("first_name"),
+                last_name=partner.get("last_name"),
+                email=partner.get("email"),
+                phone=partner.get("phone_number"),
+                relation="partner",
+                extras={},
+            )
+        ]
+    extras["attribute_ids"] = {k: v for k, v in ids.items() if v}
+    if leftovers:
+        extras["attributes"] = leftovers
+    return fields
+
+
+def _remember(ids: dict[str, Any], key: str, attribute: WireAttribute) -> None:
+    ids[key] = attribute.id
+
+
+def _labelled(attribute: WireAttribute) -> dict[str, Any]:
+    return {
+        "kind": attribute.label,
+        "is_primary": bool(attribute.is_primary),
+        "extras": {"id": attribute.id} if attribute.id else {},
+    }
+
+
+def _attribute_address(index: int, parts: dict[str, WireAttribute]) -> Address:
+    text = {kind: attribute.text for kind, attribute in parts.items()}
+    street = [text[p] for p in _STREET_PARTS if text.get(p)]
+    label = next((a.label for a in parts.values() if a.label), None)
+    extras: dict[str, Any] = {
+        "index": index,
+        "ids": {kind: attribute.id for kind, attribute in parts.items() if attribute.id},
+        "street": {p: text[p] for p in _STREET_PARTS if p in text},
+    }
+    return Address(
+        line1=" ".join(s for s in street if s) or None,
+        line2=text.get("unit_number"),
+        city=text.get("city"),
+        region=text.get("state"),
+        postal_code=text.get("postal_code"),
+        country=text.get("country"),
+        kind=label,
+        extras=extras,
+    )
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def contact_body(
+    adapter: Adapter,
+    contact: Contact,
+    *,
+    resolve: Resolver | None,
+    update: bool,
+    fields: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """The ContactInput form: ``{"user": <owner uuid>, "attributes": [...], ...}``.
+
+    ``update=True`` adds the attribute ids read from Rechat (PATCH updates those, adds the rest).
+    """
+    owned = adapter.owns(contact)
+    with_ids = owned and update
+    ids = contact.extras.get("attribute_ids") if with_ids else None
+    known_ids: dict[str, Any] = ids if isinstance(ids, dict) else {}
+    tagged: list[tuple[str, dict[str, Any]]] = []
+    for kind, field in _TEXT_FIELDS.items():
+        value = getattr(contact, field)
+        if value is not None:
+            tagged.append((field, _attr(kind, known_ids.get(kind), text=value)))
+    if contact.birthday is not None:
+        tagged.append(("birthday", _attr("birthday", known_ids.get("birthday"), date=date_to_epoch(contact.birthday))))
+    if contact.source is not None and contact.source.name is not None:
+        tagged.append(("source", _attr("source", known_ids.get("source"), text=contact.source.name)))
+    tagged += [("emails", _contact_point("email", e.address, e, with_ids)) for e in contact.emails]
+    tagged += [("phones", _contact_point("phone_number", p.number, p, with_ids)) for p in contact.phones]
+    tagged += _multi("websites", "website", list(contact.websites), known_ids)
+    tagged += _multi("tags", "tag", [t.name for t in contact.tags if t.name is not None], known_ids)
+    for position, address in enumerate(contact.addresses):
+        tagged += [("addresses", part) for part in _address_parts(address, position, with_ids)]
+    tagged += [("related_people", a) for a in _partner_attributes(contact, known_ids)]
+    if owned:
+        leftovers = contact.extras.get("attributes")
+        if isinstance(leftovers, list):
+            tagged += [("extras", _clean_attribute(a, with_ids)) for a in leftovers if isinstance(a, dict)]
+    wanted = None if fields is None else set(fields)
+    body: dict[str, Any] = {"user": _owner(adapter, contact, resolve)}
+    body["attributes"] = [attribute for field, attribute in tagged if wanted is None or field in wanted]
+    if owned:
+        body.update({k: contact.extras[k] for k in CONTACT_INPUT_EXTRAS if k in contact.extras})
+    return body
+
+
+def _attr(kind: str, ident: Any, **value: Any) -> dict[str, Any]:
+    attribute: dict[str, Any] = {"attribute_type": kind, **value}
+    if isinstance(ident, str):
+        attribute["id"] = ident
+    return attribute
+
+
+def _contact_point(kind: str, value: str, item: EmailAddress | Phone, with_ids: bool) -> dict[str, Any]:
+    attribute = _attr(kind, item.extras.get("id") if with_ids else None, text=value, is_primary=item.is_primary)
+    if item.kind is not None:
+        attribute["label"] = item.kind
+    return attribute
+
+
+def _multi(field: str, kind: str, values: list[str], known_ids: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    by_value = known_ids.get(kind)
+    ids: dict[str, Any] = by_value if isinstance(by_value, dict) else {}
+    return [(field, _attr(kind, ids.get(value), text=value)) for value in values]
+
+
+def _address_parts(address: Address, position: int, with_ids: bool) -> list[dict[str, Any]]:
+    extras = address.extras if with_ids else {}
+    index = extras.get("index") if isinstance(extras.get("index"), int) else position + 1
+    ids = extras.get("ids") if isinstance(extras.get("ids"), dict) else {}
+    parts: dict[str, str | None] = dict.fromkeys(_ADDRESS_PARTS)
+    street = address.extras.get("street")
+    kept_street = street if isinstance(street, dict) else {}
+    if " ".join(str(v) for v in kept_street.values() if v) == (address.line1 or "") and kept_street:
+        parts.update({p: v for p, v in kept_street.items() if p in _STREET_PARTS and isinstance(v, str)})
+    else:
+        parts["street_name"] = address.line1
+    # A flattened (stdaddr) address has Rechat's computed "city state zip" line in line2.
+    if address.extras.get("type") != "stdaddr":
+        parts["unit_number"] = address.line2
+    parts.update(city=address.city, state=address.region, country=address.country, postal_code=address.postal_code)
+    out: list[dict[str, Any]] = []
+    for kind, text in parts.items():
+        if text is None:
+            continue
+        attribute = _attr(kind, ids.get(kind) if isinstance(ids, dict) else None, text=text, index=index)
+        if address.kind is not None:
+            attribute["label"] = address.kind
+        out.append(attribute)
+    return out
+
+
+def _partner(contact: Contact) -> Person | None:
+    return next((p for p in contact.related_people if p.relation == "partner"), None)
+
+
+def _partner_attributes(contact: Contact, known_ids: dict[str, Any]) -> list[dict[str, Any]]:
+    partner = _partner(contact)
+    if partner is None:
+        return []
+    values = {
+        "first_name": partner.first_name,
+        "last_name": partner.last_name,
+        "email": partner.email,
+        "phone_number": partner.phone,
+    }
+    return [
+        {**_attr(kind, known_ids.get(f"partner:{kind}"), text=text), "is_partner": True}
+        for kind, text in values.items()
+        if text is not None
+    ]
+
+
+def _clean_attribute(raw: dict[str, Any], with_ids: bool) -> dict[str, Any]:
+    attribute = {k: v for k, v in raw.items() if k not in _ATTRIBUTE_READ_ONLY and (with_ids or k != "id")}
+    definition = attribute.get("attribute_def")
+    if isinstance(definition, dict) and "id" in definition:
+        attribute["attribute_def"] = definition["id"]
+    return attribute
+
+
+def _owner(adapter: Adapter, contact: Contact, resolve: Resolver | None) -> str:
+    if not contact.owners:
+        raise MappingError(SYSTEM, KIND, "owners", "Rechat requires an owner user (ContactInput.user)")
+    local = adapter.local_ref(contact.owners[0], path="owners[0]", record_kind=KIND, resolve=resolve)
+    return ref_uuid(local, expected_kind="user", record_kind=KIND, path="owners[0]")
+
+
+# -- what Rechat cannot store ------------------------------------------------------------------
+
+_SET_BY_RECHAT = ("created_by", "updated_by", "created_at", "updated_at", "deleted_at")
+
+
+def contact_unsupported(adapter: Adapter, contact: Contact) -> list[str]:
+    """Paths of ``contact`` holding values a write to Rechat would not carry."""
+    found = adapter.foreign_extras(contact)
+    found += [name for name in ("is_company", "is_lead", "converted_at") if getattr(contact, name) is not None]
+    if contact.display_name is not None and not any(
+        (contact.first_name, contact.last_name, contact.nickname, contact.company_name)
+    ):
+        found.append("display_name")  # Rechat computes it from the names; alone it is lost
+    if contact.source is not None and contact.source.name is None:
+        found.append("source")
+    found += [f"tags[{i}]" for i, tag in enumerate(contact.tags) if tag.name is None]
+    found += [f"custom_fields[{i}]" for i in range(len(contact.custom_fields))]
+    found += [f"owners[{i}]" for i in range(1, len(contact.owners))]
+    for i, phone in enumerate(contact.phones):
+        found += [f"phones[{i}].{name}" for name in ("e164", "extension", "note") if getattr(phone, name) is not None]
+    found += [f"emails[{i}].note" for i, email in enumerate(contact.emails) if email.note is not None]
+    partner = _partner(contact)
+    for i, person in enumerate(contact.related_people):
+        if person is not partner:
+            found.append(f"related_people[{i}]")
+        elif person.note is not None:
+            found.append(f"related_people[{i}].note")
+    if not adapter.owns(contact):
+        found += [name for name in _SET_BY_RECHAT if getattr(contact, name) is not None]
+    return found
