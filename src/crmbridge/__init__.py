@@ -1,6 +1,7 @@
 """crmbridge: read and write several real-estate CRMs through one canonical model."""
 
 from crmbridge import errors
+from crmbridge._connection import AsyncConnection, Connection, ListFailure, connect, connect_async
 from crmbridge.adapters import (
     Adapter,
     BatchFailure,
@@ -38,15 +39,18 @@ __all__ = [
     "Activity",
     "Adapter",
     "Address",
+    "AsyncConnection",
     "BatchFailure",
     "BatchResult",
     "Call",
+    "Connection",
     "Contact",
     "CrmBridgeError",
     "CustomFieldValue",
     "EmailAddress",
     "EmailMessage",
     "Event",
+    "ListFailure",
     "Lookup",
     "MappingError",
     "Money",
@@ -63,6 +67,8 @@ __all__ = [
     "Video",
     "__version__",
     "available_systems",
+    "connect",
+    "connect_async",
     "errors",
     "get_adapter",
     "register_adapter",

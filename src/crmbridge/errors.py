@@ -7,6 +7,9 @@ The whole tree::
     │   │                               .system, .kind, .path name where
     │   └── UnresolvedReference         a Ref of another system had no counterpart
     ├── UnsupportedKind (ValueError)    an adapter was asked for a kind it does not have
+    ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
+    ├── InvalidIdError (ValueError)     an id that is not the CRM's id format (int, UUID): refused
+    │                                   before any request is made
     └── APIError                        talking to a CRM failed; .system, .method, .url
         ├── APIStatusError              the CRM answered with an error status;
         │   │                           .status_code, .body, .response, .retry_after
@@ -46,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "ConflictError",
     "CrmBridgeError",
+    "InvalidIdError",
     "InvalidResponseError",
     "MappingError",
     "NotFoundError",
@@ -54,6 +58,7 @@ __all__ = [
     "ServerError",
     "UnresolvedReference",
     "UnsupportedKind",
+    "UnsupportedOperation",
     "ValidationError",
     "status_error_class",
 ]
@@ -103,6 +108,24 @@ class UnsupportedKind(CrmBridgeError, ValueError):
         self.kind = kind
         self.supported = supported
         super().__init__(f"{system} does not support kind {kind!r}; it supports: {', '.join(sorted(supported))}")
+
+
+class UnsupportedOperation(CrmBridgeError):
+    """The CRM's documented API cannot do this: Activix documents no delete, for instance."""
+
+    def __init__(self, system: str, what: str) -> None:
+        self.system = system
+        self.what = what
+        super().__init__(f"{system} cannot {what} (not in its documented API)")
+
+
+class InvalidIdError(CrmBridgeError, ValueError):
+    """An id that is not in the CRM's format (``"../admin"``, ``"1;DROP"``), refused before any request."""
+
+    def __init__(self, system: str, kind: str, expected: str) -> None:
+        self.system = system
+        self.kind = kind
+        super().__init__(f"{system} {kind} id must be {expected}")
 
 
 class APIError(CrmBridgeError):

@@ -122,3 +122,24 @@ def test_responses_and_bodies_kept_in_components_are_followed() -> None:
         contract.validate_response("POST", "/x", 200, {})
     with pytest.raises(ContractViolation, match="requires a body"):
         contract.validate_request("POST", "/x", None)
+
+
+def test_contract_transport_checks_traffic_and_records_operations() -> None:
+    """Requests and responses through ContractTransport are validated and the operations recorded."""
+    import httpx
+
+    from crmbridge.sandbox._openapi import ContractTransport
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/things/1"):
+            return httpx.Response(200, json={"id": 1})
+        return httpx.Response(200, json={"id": "not an int"})
+
+    transport = ContractTransport(httpx.MockTransport(handler), OpenAPIContract(DOC), base_path="/api")
+    with httpx.Client(transport=transport, base_url="http://x/api") as client:
+        assert client.get("/things/1").json() == {"id": 1}
+        with pytest.raises(ContractViolation, match="not of type 'integer'"):
+            client.get("/things/2")
+        with pytest.raises(ContractViolation, match="not a documented operation"):
+            client.put("/things/1", json={})
+    assert transport.seen == {("GET", "/things/{id}")}

@@ -5,17 +5,19 @@ The descriptions are the contract the sandboxes and the clients are tested again
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-__all__ = ["ContractViolation", "OpenAPIContract", "openapi_path"]
+__all__ = ["ContractTransport", "ContractViolation", "OpenAPIContract", "openapi_path"]
 
 _BASE = "urn:crmbridge:openapi"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -126,3 +128,64 @@ class OpenAPIContract:
             return
         base = target or ("paths", template, method.lower(), "responses", key)
         self._validate(body, *base, "content", "application/json", "schema")
+
+
+class ContractTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Wraps a transport and checks every request and response against an OpenAPI contract.
+
+    ``base_path`` is the part of the URL path before the documented paths (``/api``, ``/v2``).
+    A violation raises :class:`ContractViolation` in the client's call, so a test fails on the
+    first request or response the description does not allow. ``seen`` collects the operations
+    exercised (``(METHOD, template)``), so a test can assert that every operation was.
+    """
+
+    def __init__(self, inner: Any, contract: OpenAPIContract, base_path: str = "") -> None:
+        self.inner = inner
+        self.contract = contract
+        self.base_path = base_path.rstrip("/")
+        self.seen: set[tuple[str, str]] = set()
+
+    def _path(self, request: httpx.Request) -> str:
+        path = request.url.path
+        if self.base_path and path.startswith(self.base_path):
+            path = path[len(self.base_path) :] or "/"
+        return path
+
+    def _check_request(self, request: httpx.Request) -> str:
+        path = self._path(request)
+        content = request.read()
+        is_json = "json" in request.headers.get("content-type", "")
+        # Multipart uploads (a call recording) are not JSON: only their presence is checked.
+        if not content.strip():
+            self.contract.validate_request(request.method, path, None)
+        elif is_json:
+            self.contract.validate_request(request.method, path, json.loads(content))
+        self.seen.add((request.method, self.contract.find(request.method, path)))
+        return path
+
+    def _check_response(self, request: httpx.Request, path: str, response: httpx.Response) -> None:
+        content = response.read()
+        try:
+            body = json.loads(content) if content.strip() else None
+        except ValueError:
+            return  # a cut-off body (fault injection) is the client's problem, not the contract's
+        self.contract.validate_response(request.method, path, response.status_code, body)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = self._check_request(request)
+        response: httpx.Response = self.inner.handle_request(request)
+        self._check_response(request, path, response)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = self._check_request(request)
+        response: httpx.Response = await self.inner.handle_async_request(request)
+        await response.aread()
+        self._check_response(request, path, response)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -1,0 +1,252 @@
+"""One connection API for every CRM: canonical records in and out, the HTTP client underneath.
+
+A connection wires a CRM's adapter (translation) to its client (HTTP) through a *backend*:
+``crmbridge.adapters.<system>.connection`` defines ``make_backend(**options)`` and
+``make_async_backend(**options)``. Integrations written against :class:`Connection` work for
+every CRM; what a CRM cannot do raises :class:`~crmbridge.errors.UnsupportedOperation`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from crmbridge.adapters import Adapter, Resolver
+from crmbridge.canonical import Record, Ref
+from crmbridge.errors import MappingError
+
+__all__ = [
+    "AsyncBackend",
+    "AsyncConnection",
+    "Backend",
+    "Connection",
+    "ListFailure",
+    "connect",
+    "connect_async",
+]
+
+OnError = Literal["raise", "skip"]
+
+
+class Backend(Protocol):
+    """What a CRM folder provides to a :class:`Connection` (payloads are the CRM's own JSON)."""
+
+    adapter: Adapter
+
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every object of ``kind`` matching ``filters``, paging on its own."""
+        ...
+
+    def get_payload(self, kind: str, ident: str) -> Mapping[str, Any]:
+        """The object ``ident`` of ``kind``."""
+        ...
+
+    def create_payload(self, kind: str, body: dict[str, Any]) -> Ref:
+        """Create an object from ``body``; the Ref of the new record."""
+        ...
+
+    def update_payload(self, ref: Ref, body: dict[str, Any]) -> None:
+        """Update the record ``ref`` with ``body``."""
+        ...
+
+    def delete_payload(self, ref: Ref) -> None:
+        """Delete the record ``ref``."""
+        ...
+
+    def lookups(self) -> dict[str, Any]:
+        """The CRM's lookup lists (tags, sources, channels, ...), keyed by their endpoint."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP client."""
+        ...
+
+
+class AsyncBackend(Protocol):
+    """The async twin of :class:`Backend`."""
+
+    adapter: Adapter
+
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]: ...
+
+    async def get_payload(self, kind: str, ident: str) -> Mapping[str, Any]: ...
+
+    async def create_payload(self, kind: str, body: dict[str, Any]) -> Ref: ...
+
+    async def update_payload(self, ref: Ref, body: dict[str, Any]) -> None: ...
+
+    async def delete_payload(self, ref: Ref) -> None: ...
+
+    async def lookups(self) -> dict[str, Any]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ListFailure:
+    """A listed object that could not be translated (``list(..., on_error="skip")``)."""
+
+    kind: str
+    position: int
+    error: MappingError
+
+
+def _ident(ref_or_id: Ref | str | int) -> str:
+    return ref_or_id.id if isinstance(ref_or_id, Ref) else str(ref_or_id)
+
+
+def _target_ref(record: Record, system: str) -> Ref:
+    if record.ref is None or record.ref.system != system:
+        raise ValueError(f"update needs a record whose ref is a {system} Ref, got {record.ref}")
+    return record.ref
+
+
+class Connection:
+    """Canonical records from and to one CRM: ``list``, ``get``, ``create``, ``update``, ``delete``.
+
+    Translation failures while listing either raise (``on_error="raise"``, the default) or are
+    skipped and kept in :attr:`failures` (``on_error="skip"``), so a long scan goes on.
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.adapter = backend.adapter
+        self.system = backend.adapter.system
+        self.failures: list[ListFailure] = []
+
+    def __repr__(self) -> str:
+        return f"Connection({self.system!r})"
+
+    def list(self, kind: str, *, on_error: OnError = "raise", **filters: Any) -> Iterator[Record]:
+        """Every record of ``kind`` matching ``filters`` (e.g. ``updated_since=``), paging on its own."""
+        self.adapter.check_kind(kind)
+        for position, payload in enumerate(self.backend.list_payloads(kind, filters)):
+            try:
+                yield self.adapter.to_canonical(kind, payload)
+            except MappingError as error:
+                if on_error == "raise":
+                    raise
+                self.failures.append(ListFailure(kind, position, error))
+
+    def get(self, kind: str, ref_or_id: Ref | str | int) -> Record:
+        """The record ``ref_or_id`` of ``kind``."""
+        self.adapter.check_kind(kind)
+        return self.adapter.to_canonical(kind, self.backend.get_payload(kind, _ident(ref_or_id)))
+
+    def create(self, record: Record, *, resolve: Resolver | None = None) -> Ref:
+        """Create ``record`` in the CRM (foreign Refs go through ``resolve``); the new Ref."""
+        body = self.adapter.from_canonical(record, resolve=resolve)
+        return self.backend.create_payload(record.KIND, body)
+
+    def update(self, record: Record, *, fields: Collection[str] | None = None, resolve: Resolver | None = None) -> None:
+        """Update the CRM's copy of ``record`` (only ``fields`` when given)."""
+        ref = _target_ref(record, self.system)
+        self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
+
+    def delete(self, ref: Ref) -> None:
+        """Delete the record ``ref``."""
+        self.backend.delete_payload(ref)
+
+    def lookups(self) -> dict[str, Any]:
+        """The CRM's lookup lists."""
+        return self.backend.lookups()
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.backend.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class AsyncConnection:
+    """The async twin of :class:`Connection`: same method names, awaited (``list`` is ``async for``)."""
+
+    def __init__(self, backend: AsyncBackend) -> None:
+        self.backend = backend
+        self.adapter = backend.adapter
+        self.system = backend.adapter.system
+        self.failures: list[ListFailure] = []
+
+    def __repr__(self) -> str:
+        return f"AsyncConnection({self.system!r})"
+
+    async def list(self, kind: str, *, on_error: OnError = "raise", **filters: Any) -> AsyncIterator[Record]:
+        """Every record of ``kind`` matching ``filters``, paging on its own."""
+        self.adapter.check_kind(kind)
+        position = 0
+        async for payload in self.backend.list_payloads(kind, filters):
+            try:
+                yield self.adapter.to_canonical(kind, payload)
+            except MappingError as error:
+                if on_error == "raise":
+                    raise
+                self.failures.append(ListFailure(kind, position, error))
+            position += 1
+
+    async def get(self, kind: str, ref_or_id: Ref | str | int) -> Record:
+        """The record ``ref_or_id`` of ``kind``."""
+        self.adapter.check_kind(kind)
+        return self.adapter.to_canonical(kind, await self.backend.get_payload(kind, _ident(ref_or_id)))
+
+    async def create(self, record: Record, *, resolve: Resolver | None = None) -> Ref:
+        """Create ``record`` in the CRM; the new Ref."""
+        body = self.adapter.from_canonical(record, resolve=resolve)
+        return await self.backend.create_payload(record.KIND, body)
+
+    async def update(
+        self, record: Record, *, fields: Collection[str] | None = None, resolve: Resolver | None = None
+    ) -> None:
+        """Update the CRM's copy of ``record`` (only ``fields`` when given)."""
+        ref = _target_ref(record, self.system)
+        await self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
+
+    async def delete(self, ref: Ref) -> None:
+        """Delete the record ``ref``."""
+        await self.backend.delete_payload(ref)
+
+    async def lookups(self) -> dict[str, Any]:
+        """The CRM's lookup lists."""
+        return await self.backend.lookups()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.backend.aclose()
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+
+def _connection_module(system: str) -> Any:
+    from crmbridge.adapters import available_systems
+
+    if system not in available_systems():
+        raise ValueError(f"unknown system {system!r}; known systems: {', '.join(available_systems())}")
+    try:
+        return importlib.import_module(f"crmbridge.adapters.{system}.connection")
+    except ModuleNotFoundError as error:
+        if error.name != f"crmbridge.adapters.{system}.connection":
+            raise
+        raise ValueError(f"{system} has no connection support yet") from None
+
+
+def connect(system: str, **options: Any) -> Connection:
+    """A :class:`Connection` to ``system``: client options (``base_url``, ``token``, ``transport``,
+    ``rate_limit``, ...) and adapter options (``timezone``, ``default_region``, ...) together.
+
+    Against a sandbox: ``crmbridge.connect("estateprime", **sandbox.client_options())``.
+    """
+    return Connection(_connection_module(system).make_backend(**options))
+
+
+def connect_async(system: str, **options: Any) -> AsyncConnection:
+    """The async twin of :func:`connect`."""
+    return AsyncConnection(_connection_module(system).make_async_backend(**options))
