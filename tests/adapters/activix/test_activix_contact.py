@@ -11,7 +11,7 @@ from crmbridge.adapters.activix import ActivixAdapter
 from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Person, Phone, Ref, Task
 from crmbridge.errors import MappingError, UnresolvedReference, UnsupportedKind
 
-ADAPTER = ActivixAdapter(default_region="CA")
+ADAPTER = ActivixAdapter(default_region="CA", default_lead_type="web_order")
 EXAMPLES = {(kind, name): payload for kind, name, payload in ADAPTER.example_payloads()}
 
 
@@ -200,6 +200,7 @@ def test_foreign_contact_is_written_with_slots_chosen_by_kind() -> None:
     )
     body = ADAPTER.from_canonical(contact, resolve=lambda ref, system: Ref("activix", "user", "44"))
     assert body == {
+        "type": "web_order",
         "civility": "mr",
         "first_name": "John",
         "last_name": "Doe",
@@ -362,3 +363,13 @@ def test_unknown_kinds_are_refused_on_write_and_unsupported() -> None:
         ADAPTER.to_update(Task(title="x"))
     with pytest.raises(UnsupportedKind):
         ADAPTER.unsupported(Task(title="x"))
+
+
+def test_lead_type_is_required_to_create_a_foreign_contact() -> None:
+    """A contact from another CRM needs default_lead_type; without it the error names extras.type."""
+    contact = Contact(ref=Ref("estateprime", "contact", "1"), first_name="Ann")
+    with pytest.raises(MappingError) as caught:
+        ActivixAdapter().from_canonical(contact)
+    assert caught.value.path == "extras.type"
+    assert ActivixAdapter(default_lead_type="phone").from_canonical(contact)["type"] == "phone"
+    assert "type" not in ActivixAdapter().to_update(contact, fields={"first_name"})

@@ -14,5 +14,6 @@ __all__ = ["ActivixAdapter", "make_adapter"]
 
 
 def make_adapter(**options: Any) -> Adapter:
-    """An :class:`ActivixAdapter`; options: ``default_region`` (phone region, e.g. ``"CA"``)."""
+    """An :class:`ActivixAdapter`; options: ``default_region`` (phone region, e.g. ``"CA"``) and
+    ``default_lead_type`` (the type of leads created from contacts that have none)."""
     return ActivixAdapter(**options)

@@ -63,12 +63,19 @@ _ADDRESS_KEYS: tuple[tuple[str, str], ...] = (
 class ContactMapper:
     """Reads and writes leads; built once per adapter."""
 
-    __slots__ = ("adapter", "converter", "phones")
+    __slots__ = ("adapter", "converter", "default_lead_type", "phones")
 
-    def __init__(self, adapter: Adapter, converter: cattrs.Converter, phones: PhoneNormaliser) -> None:
+    def __init__(
+        self,
+        adapter: Adapter,
+        converter: cattrs.Converter,
+        phones: PhoneNormaliser,
+        default_lead_type: str | None = None,
+    ) -> None:
         self.adapter = adapter
         self.converter = converter
         self.phones = phones
+        self.default_lead_type = default_lead_type
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -158,7 +165,24 @@ class ContactMapper:
         self._write_advisor(record, writer, resolve)
         self._write_emails(record, writer, owned=owned, update=update)
         self._write_phones(record, writer, owned=owned, update=update)
+        if not update and not read_from_activix(record):
+            self._write_lead_type(writer.body)
         return writer.body
+
+    def _write_lead_type(self, body: dict[str, Any]) -> None:
+        # Activix requires a lead type on create (older revisions flag it; treat it as required),
+        # and the canonical Contact has no such field: a lead read from Activix keeps its own in
+        # extras (written back as it came), a contact from elsewhere takes default_lead_type.
+        if body.get("type") is not None:
+            return
+        if self.default_lead_type is None:
+            raise MappingError(
+                SYSTEM,
+                KIND,
+                "extras.type",
+                "Activix needs a lead type to create a lead: set default_lead_type in get_adapter()",
+            )
+        body["type"] = self.default_lead_type
 
     @staticmethod
     def _writable_extras(extras: Mapping[str, Any]) -> dict[str, Any]:

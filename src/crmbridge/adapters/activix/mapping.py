@@ -28,19 +28,23 @@ logger = logging.getLogger(__name__)
 class ActivixAdapter(Adapter):
     """Translates Activix API v2 communications and leads.
 
-    Option ``default_region`` (e.g. ``"CA"``) is the region a phone number written without
-    ``+`` is read in when it has to become E.164; with None only ``+`` numbers can be written.
+    Options:
+
+    - ``default_region`` (e.g. ``"CA"``): the region a phone number written without ``+`` is
+      read in when it has to become E.164; with None only ``+`` numbers can be written;
+    - ``default_lead_type`` (e.g. ``"web_order"``): the lead ``type`` of a lead created from a
+      contact that has none (one read from another CRM); Activix requires a type on create.
     """
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"activity", "contact"})
 
-    def __init__(self, *, default_region: str | None = None) -> None:
+    def __init__(self, *, default_region: str | None = None, default_lead_type: str | None = None) -> None:
         # Built once: converters and phone settings are reused by every record.
         self._converter = make_converter()
         self._phones = PhoneNormaliser(default_region)
         self._activities = ActivityMapper(self, self._converter, self._phones)
-        self._contacts = ContactMapper(self, self._converter, self._phones)
+        self._contacts = ContactMapper(self, self._converter, self._phones, default_lead_type)
 
     @property
     def default_region(self) -> str | None:
