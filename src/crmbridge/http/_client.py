@@ -150,6 +150,16 @@ class _ClientCore:
             url=url,
         )
 
+    def _httpx_options(self, verify: bool) -> dict[str, Any]:
+        # Redirects are never followed: the token would go wherever the Location header points.
+        return {
+            "base_url": self.base_url,
+            "headers": self._headers,
+            "timeout": self.timeout,
+            "verify": verify,
+            "follow_redirects": False,
+        }
+
     def _is_idempotent(self, method: str, idempotent: bool | None) -> bool:
         return method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
 
@@ -207,14 +217,7 @@ class SyncAPIClient(_ClientCore):
         super().__init__(
             base_url=base_url, token=token, timeout=timeout, retry=retry, rate_limit=rate_limit, headers=headers
         )
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers=self._headers,
-            timeout=timeout,
-            transport=transport,
-            verify=verify,
-            follow_redirects=False,
-        )
+        self._http = httpx.Client(transport=transport, **self._httpx_options(verify))
 
     def request(
         self,
@@ -276,14 +279,7 @@ class AsyncAPIClient(_ClientCore):
         super().__init__(
             base_url=base_url, token=token, timeout=timeout, retry=retry, rate_limit=rate_limit, headers=headers
         )
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=self._headers,
-            timeout=timeout,
-            transport=transport,
-            verify=verify,
-            follow_redirects=False,
-        )
+        self._http = httpx.AsyncClient(transport=transport, **self._httpx_options(verify))
 
     async def request(
         self,
