@@ -169,3 +169,27 @@ def test_unknown_sandbox_is_a_value_error() -> None:
     """Asking for the sandbox of an unknown system is a ValueError."""
     with pytest.raises(ValueError, match="no sandbox"):
         make_sandbox("nope")
+
+
+def test_serve_in_thread_answers_over_loopback_and_stops() -> None:
+    """A sandbox served in a thread answers real HTTP on 127.0.0.1 and stops when the block ends."""
+    from crmbridge.sandbox import Sandbox, serve_in_thread
+
+    sandbox = Sandbox(system="echo", app=ECHO, store=DocumentStore())
+    with serve_in_thread(sandbox) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        response = httpx.get(f"{base_url}/echo", headers=AUTH)
+        assert response.json() == {"method": "GET", "body": None}
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base_url}/echo", headers=AUTH)
+
+
+def test_serving_outside_loopback_is_refused() -> None:
+    """Sandboxes never listen on a non-loopback address."""
+    from crmbridge.sandbox import Sandbox, serve, serve_in_thread
+
+    sandbox = Sandbox(system="echo", app=ECHO, store=DocumentStore())
+    with pytest.raises(ValueError, match="loopback only"):
+        serve(sandbox, host="0.0.0.0")
+    with pytest.raises(ValueError, match="loopback only"), serve_in_thread(sandbox, host="10.0.0.1"):
+        pass

@@ -23,13 +23,14 @@ from crmbridge.sandbox._sandbox import (
     wrap_with_faults,
 )
 from crmbridge.sandbox._seed import SEED_EPOCH, SeedData
-from crmbridge.sandbox._serve import serve
+from crmbridge.sandbox._serve import LOOPBACK_HOSTS, serve, serve_in_thread
 from crmbridge.sandbox._store import DocumentStore
 from crmbridge.sandbox._transport import SandboxTransport
 
 __all__ = [
     "DEFAULT_TOKEN",
     "FAULT_KINDS",
+    "LOOPBACK_HOSTS",
     "SEED_EPOCH",
     "DocumentStore",
     "DroppedConnection",
@@ -45,5 +46,6 @@ __all__ = [
     "make_sandbox",
     "read_json_body",
     "serve",
+    "serve_in_thread",
     "wrap_with_faults",
 ]
