@@ -24,6 +24,7 @@ from crmbridge.errors import MappingError
 
 __all__ = [
     "build_canonical",
+    "int_id_ref",
     "int_ref",
     "make_strict_converter",
     "pydantic_error_path",
@@ -163,7 +164,8 @@ def unknown_fields(payload: Mapping[str, Any], cls: type) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=16384)
-def _cached_int_ref(system: str, kind: str, value: int) -> Ref:
+def int_id_ref(system: str, kind: str, value: int) -> Ref:
+    """``Ref(system, kind, str(value))``, cached (see :func:`int_ref`)."""
     return Ref(system, kind, str(value))
 
 
@@ -173,7 +175,7 @@ def int_ref(system: str, kind: str, value: int | None) -> Ref | None:
     Refs are immutable and a page repeats the same user, office and tag ids, so they are
     cached: building a Ref validates it, which costs more than the lookup.
     """
-    return None if value is None else _cached_int_ref(system, kind, value)
+    return None if value is None else int_id_ref(system, kind, value)
 
 
 def pydantic_error_path(loc: tuple[int | str, ...], prefix: str = "") -> str:

@@ -47,6 +47,7 @@ from pydantic import ValidationError
 
 from crmbridge.adapters._base import Adapter, Resolver
 from crmbridge.adapters._support import (
+    int_id_ref,
     int_ref,
     pydantic_error_path,
     ref_int_id,
@@ -464,15 +465,15 @@ class EstatePrimeAdapter(Adapter):
     def _lookup(self, kind: str, item_id: int | None) -> Lookup | None:
         if item_id is None:
             return None
-        return Lookup(ref=Ref(SYSTEM, kind, str(item_id)), name=self._names[kind].get(item_id))
+        return Lookup(ref=_ref(kind, item_id), name=self._names[kind].get(item_id))
 
     def _lookups(self, kind: str, ids: list[int] | None) -> list[Lookup]:
         names = self._names[kind]
-        return [Lookup(ref=Ref(SYSTEM, kind, str(i)), name=names.get(i)) for i in ids or ()]
+        return [Lookup(ref=_ref(kind, i), name=names.get(i)) for i in ids or ()]
 
     @staticmethod
     def _refs(kind: str, ids: list[int] | None) -> list[Ref]:
-        return [Ref(SYSTEM, kind, str(i)) for i in ids or ()]
+        return [_ref(kind, i) for i in ids or ()]
 
     def _read_custom_fields(
         self,
@@ -499,7 +500,7 @@ class EstatePrimeAdapter(Adapter):
             unknown = unknown_fields(payload["custom_fields"][index], wire.CustomField)
             if unknown:
                 extras.setdefault(CUSTOM_FIELD_ENTRIES_KEY, {})[f"{index}:{entry.custom_field_id}"] = unknown
-            field = Ref(SYSTEM, codec.field_kind, str(entry.custom_field_id))
+            field = _ref(codec.field_kind, entry.custom_field_id)
             try:
                 values.append(CustomFieldValue(field=field, name=name, type=field_type, value=value))
             except ValidationError:
@@ -897,6 +898,11 @@ class EstatePrimeAdapter(Adapter):
                     if not codec.option_known(field_id, option)
                 ]
         return paths
+
+
+def _ref(kind: str, ident: int) -> Ref:
+    """A cached EstatePrime Ref (pages repeat the same tag, user and field ids)."""
+    return int_id_ref(SYSTEM, kind, ident)
 
 
 def _own_int(ref: Ref) -> int | None:
