@@ -1,0 +1,238 @@
+"""Where migrations and feeds keep what they know: crosswalk, intents, checkpoints, failures.
+
+One code path through SQLAlchemy Core for both backends: a SQLite file (the default, one file
+given as a path) or PostgreSQL (a ``postgresql://`` URL). Every write is its own transaction, so a
+process killed at any point leaves the store consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crmbridge.canonical import Ref
+
+__all__ = ["Failure", "Intent", "StateStore", "engine_url"]
+
+_metadata = sa.MetaData()
+
+crosswalk = sa.Table(
+    "crosswalk",
+    _metadata,
+    sa.Column("source", sa.String(300), primary_key=True),
+    sa.Column("target_system", sa.String(40), primary_key=True),
+    sa.Column("target", sa.String(300), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("crosswalk_by_target", "target"),
+)
+intents = sa.Table(
+    "intents",
+    _metadata,
+    sa.Column("source", sa.String(300), primary_key=True),
+    sa.Column("target_system", sa.String(40), primary_key=True),
+    sa.Column("marker", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+checkpoints = sa.Table(
+    "checkpoints",
+    _metadata,
+    sa.Column("job", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("value", sa.DateTime(timezone=True), nullable=False),
+)
+failures = sa.Table(
+    "failures",
+    _metadata,
+    sa.Column("job", sa.String(200), primary_key=True),
+    sa.Column("source", sa.String(300), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A create that was started and not confirmed: it may or may not exist in the target."""
+
+    source: Ref
+    target_system: str
+    marker: str
+    fingerprint: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A source record a job could not move, with the reason."""
+
+    job: str
+    source: Ref
+    kind: str
+    reason: str
+    at: datetime
+
+
+def engine_url(location: str | Path) -> str:
+    """A SQLAlchemy URL: ``postgresql://`` URLs use psycopg 3; anything else is a SQLite file path."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if text.startswith(("postgresql+", "sqlite:")):
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; everything stored is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class StateStore:
+    """The crosswalk (source Ref -> target Ref), create intents, checkpoints and failures."""
+
+    def __init__(self, location: str | Path) -> None:
+        self.url = engine_url(location)
+        self.engine = sa.create_engine(self.url, future=True)
+        _metadata.create_all(self.engine)
+
+    def __repr__(self) -> str:
+        return f"StateStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def _upsert(self, table: sa.Table, values: dict[str, object], keys: list[str]) -> sa.Executable:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(**values)
+        updates = {k: statement.excluded[k] for k in values if k not in keys}
+        upsert: sa.Executable = statement.on_conflict_do_update(index_elements=keys, set_=updates)
+        return upsert
+
+    # -- crosswalk -----------------------------------------------------------------------------
+
+    def link(self, source: Ref, target: Ref, *, fingerprint: str) -> None:
+        """Record that ``source`` lives in the target system as ``target`` (with its content fingerprint)."""
+        values = {
+            "source": str(source),
+            "target_system": target.system,
+            "target": str(target),
+            "fingerprint": fingerprint,
+            "updated_at": _now(),
+        }
+        with self.engine.begin() as db:
+            db.execute(self._upsert(crosswalk, values, ["source", "target_system"]))
+
+    def target_of(self, source: Ref, target_system: str) -> tuple[Ref, str] | None:
+        """The target Ref of ``source`` and the fingerprint it was written with, or None."""
+        query = sa.select(crosswalk.c.target, crosswalk.c.fingerprint).where(
+            crosswalk.c.source == str(source), crosswalk.c.target_system == target_system
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return None if row is None else (Ref.parse(row.target), row.fingerprint)
+
+    def resolve(self, ref: Ref, system: str) -> Ref | None:
+        """A resolver for ``Adapter.from_canonical``: the crosswalk's counterpart of ``ref`` in ``system``."""
+        found = self.target_of(ref, system)
+        return None if found is None else found[0]
+
+    def links(self, target_system: str) -> Iterator[tuple[Ref, Ref]]:
+        """Every ``(source, target)`` pair into ``target_system``."""
+        query = sa.select(crosswalk.c.source, crosswalk.c.target).where(crosswalk.c.target_system == target_system)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return ((Ref.parse(r.source), Ref.parse(r.target)) for r in rows)
+
+    # -- intents -------------------------------------------------------------------------------
+
+    def record_intent(self, source: Ref, target_system: str, *, marker: str, fingerprint: str) -> None:
+        """Note, before a create is sent, that ``source`` is about to be created in ``target_system``."""
+        values = {
+            "source": str(source),
+            "target_system": target_system,
+            "marker": marker,
+            "fingerprint": fingerprint,
+            "created_at": _now(),
+        }
+        with self.engine.begin() as db:
+            db.execute(self._upsert(intents, values, ["source", "target_system"]))
+
+    def confirm(self, source: Ref, target: Ref, *, fingerprint: str) -> None:
+        """A create succeeded: link the records and drop the intent, in one transaction."""
+        link = {
+            "source": str(source),
+            "target_system": target.system,
+            "target": str(target),
+            "fingerprint": fingerprint,
+            "updated_at": _now(),
+        }
+        with self.engine.begin() as db:
+            db.execute(self._upsert(crosswalk, link, ["source", "target_system"]))
+            db.execute(
+                sa.delete(intents).where(intents.c.source == str(source), intents.c.target_system == target.system)
+            )
+
+    def drop_intent(self, source: Ref, target_system: str) -> None:
+        """Forget an intent (the create certainly did not happen)."""
+        with self.engine.begin() as db:
+            db.execute(
+                sa.delete(intents).where(intents.c.source == str(source), intents.c.target_system == target_system)
+            )
+
+    def pending_intents(self, target_system: str) -> list[Intent]:
+        """Creates into ``target_system`` that were started and never confirmed."""
+        query = sa.select(intents).where(intents.c.target_system == target_system).order_by(intents.c.created_at)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [
+            Intent(Ref.parse(r.source), r.target_system, r.marker, r.fingerprint, _aware(r.created_at)) for r in rows
+        ]
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def checkpoint(self, job: str, kind: str) -> datetime | None:
+        """The high-water mark of ``job`` for ``kind`` (source ``updated_at``), or None."""
+        query = sa.select(checkpoints.c.value).where(checkpoints.c.job == job, checkpoints.c.kind == kind)
+        with self.engine.connect() as db:
+            value = db.execute(query).scalar_one_or_none()
+        return None if value is None else _aware(value)
+
+    def set_checkpoint(self, job: str, kind: str, value: datetime) -> None:
+        """Move the high-water mark of ``job`` for ``kind``."""
+        if value.tzinfo is None:
+            raise ValueError("checkpoints are aware datetimes")
+        with self.engine.begin() as db:
+            db.execute(self._upsert(checkpoints, {"job": job, "kind": kind, "value": value}, ["job", "kind"]))
+
+    # -- failures ------------------------------------------------------------------------------
+
+    def record_failure(self, job: str, source: Ref, kind: str, reason: str) -> None:
+        """Remember that ``source`` could not be moved, and why (replacing an older reason)."""
+        values = {"job": job, "source": str(source), "kind": kind, "reason": reason, "at": _now()}
+        with self.engine.begin() as db:
+            db.execute(self._upsert(failures, values, ["job", "source"]))
+
+    def clear_failure(self, job: str, source: Ref) -> None:
+        """``source`` moved after all: forget its failure."""
+        with self.engine.begin() as db:
+            db.execute(sa.delete(failures).where(failures.c.job == job, failures.c.source == str(source)))
+
+    def failures(self, job: str) -> list[Failure]:
+        """Every recorded failure of ``job``."""
+        query = sa.select(failures).where(failures.c.job == job).order_by(failures.c.source)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [Failure(r.job, Ref.parse(r.source), r.kind, r.reason, _aware(r.at)) for r in rows]
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
