@@ -276,3 +276,13 @@ def test_async_twin_retries_and_raises_the_same_way() -> None:
 
     asyncio.run(run())
     assert len(seen) == 2
+
+
+def test_files_are_sent_as_multipart() -> None:
+    """`files=` sends a multipart/form-data body (a call recording upload) instead of JSON."""
+    handler, seen = scripted(ok({"message": "ok"}))
+    client(handler).request(
+        "POST", "communications/1/recording", files={"recording": ("call.mp3", b"ID3", "audio/mpeg")}
+    )
+    assert seen[0].headers["content-type"].startswith("multipart/form-data")
+    assert b'name="recording"; filename="call.mp3"' in seen[0].content

@@ -175,6 +175,13 @@ class _ClientCore:
         }
 
 
+def _body_options(body: Any, files: Any) -> dict[str, Any]:
+    """httpx keyword arguments for a JSON body, a multipart body, or none."""
+    if files is not None:
+        return {"files": files}
+    return {} if body is NOT_GIVEN else {"json": body}
+
+
 def _has_request(error: httpx.TransportError) -> bool:
     try:
         error.request  # noqa: B018 - httpx raises RuntimeError when the error has no request
@@ -226,12 +233,14 @@ class SyncAPIClient(_ClientCore):
         *,
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         json: Any = NOT_GIVEN,
+        files: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
     ) -> Any:
         """Send ``method path`` (relative to base_url) and return the answer's JSON (None if empty).
 
         Retries what is safe to retry (see :class:`RetryPolicy`); a non-idempotent write that
-        fails after it was sent raises :class:`AmbiguousWriteError` instead.
+        fails after it was sent raises :class:`AmbiguousWriteError` instead. ``files`` sends a
+        ``multipart/form-data`` body (httpx's ``files=``) instead of JSON.
         """
         method = method.upper()
         safe = self._is_idempotent(method, idempotent)
@@ -239,11 +248,11 @@ class SyncAPIClient(_ClientCore):
             with attempt:
                 if self.rate_limiter is not None:
                     self.rate_limiter.wait()
-                return self._send_once(method, path, params, json, safe)
+                return self._send_once(method, path, params, json, files, safe)
         raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
 
-    def _send_once(self, method: str, path: str, params: Any, body: Any, safe: bool) -> Any:
-        extra: dict[str, Any] = {} if body is NOT_GIVEN else {"json": body}
+    def _send_once(self, method: str, path: str, params: Any, body: Any, files: Any, safe: bool) -> Any:
+        extra = _body_options(body, files)
         try:
             response = self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
@@ -288,6 +297,7 @@ class AsyncAPIClient(_ClientCore):
         *,
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         json: Any = NOT_GIVEN,
+        files: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
     ) -> Any:
         """Async :meth:`SyncAPIClient.request`."""
@@ -297,11 +307,11 @@ class AsyncAPIClient(_ClientCore):
             with attempt:
                 if self.rate_limiter is not None:
                     await self.rate_limiter.wait_async()
-                return await self._send_once(method, path, params, json, safe)
+                return await self._send_once(method, path, params, json, files, safe)
         raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
 
-    async def _send_once(self, method: str, path: str, params: Any, body: Any, safe: bool) -> Any:
-        extra: dict[str, Any] = {} if body is NOT_GIVEN else {"json": body}
+    async def _send_once(self, method: str, path: str, params: Any, body: Any, files: Any, safe: bool) -> Any:
+        extra = _body_options(body, files)
         try:
             response = await self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
