@@ -1,0 +1,322 @@
+"""Rechat behind ``crmbridge.connect("rechat", ...)``: the adapter wired to :class:`RechatClient`.
+
+Options: the client's (``base_url``, ``token``, ``brand``, ``timeout``, ``retry``, ``rate_limit``,
+``transport``, ``verify``), the backend's ``page_size`` (items per request when listing), and
+anything else goes to the adapter (Rechat's takes none, so an unknown option is a TypeError).
+
+What each kind reads and writes:
+
+- ``task``: read with ``associations[]=crm_task.associations,crm_task.assignees,crm_task.reminders``
+  so the canonical Task is complete (an update then sends every reminder back, as the PUT
+  requires). Listing uses ``GET /crm/tasks``, or ``GET /crm/tasks/search`` when one of its
+  filters is given (``q``, ``assignee``, ``contact``, ``deal``, ``listing``, ``due_gte``,
+  ``due_lte``, ``status``, ``task_type``; ``order`` works on both). Rechat documents no
+  "updated since" filter for tasks, so ``updated_since`` lists by ``-updated_at`` and stops at
+  the first task updated before it: only the pages of recent changes are fetched. Creating is
+  ``POST /crm/tasks``, updating ``PUT /crm/tasks/{id}``; Rechat documents no task delete, so
+  deleting a task raises :class:`UnsupportedOperation`.
+- ``contact``: read with ``contact.attributes`` expanded. Listing uses ``GET /contacts`` with its
+  filters by name (``q``, ``users``, ``ids``, ``excludes``, ``crm_tasks``, ``created_gte``, ...,
+  ``parked``, ``alphabet``, ``order``); ``updated_since`` (a datetime) becomes ``updated_gte``.
+  Attribute filters (``filter``, ``query``, ``filter_type``) switch to ``POST /contacts/filter``.
+  Creating is ``POST /contacts``, updating ``PATCH /contacts/{id}``, deleting ``DELETE``.
+
+A filter the chosen endpoint does not take raises :class:`UnsupportedOperation`. ``lookups()``
+returns ``{"contacts/tags": [...], "contacts/attribute_defs": [...]}`` as Rechat's JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from crmbridge.adapters._base import Adapter
+from crmbridge.adapters.rechat import make_adapter
+from crmbridge.adapters.rechat._time import datetime_to_epoch
+from crmbridge.adapters.rechat.client import (
+    AsyncRechatClient,
+    ContactFilterBody,
+    ContactFilters,
+    Endpoint,
+    PagedSpec,
+    RechatClient,
+    RequestSpec,
+    TaskFilters,
+    create_contacts_ids,
+    create_task,
+    delete_contact,
+    filter_contacts,
+    get_contact,
+    get_task,
+    list_attribute_defs,
+    list_contacts,
+    list_tags,
+    list_tasks,
+    raw_data,
+    search_tasks,
+    update_contact,
+    update_task,
+)
+from crmbridge.canonical import Ref
+from crmbridge.errors import UnsupportedOperation
+
+__all__ = [
+    "CONTACT_EXPANSIONS",
+    "TASK_EXPANSIONS",
+    "AsyncRechatBackend",
+    "ListPlan",
+    "RechatBackend",
+    "make_async_backend",
+    "list_plan",
+    "make_backend",
+]
+
+SYSTEM: Final = "rechat"
+TASK_EXPANSIONS: Final = ("crm_task.associations", "crm_task.assignees", "crm_task.reminders")
+"""What a task is read with, so that its canonical Task is complete."""
+CONTACT_EXPANSIONS: Final = ("contact.attributes",)
+"""What a contact is read with (attributes carry labels, primary and partner flags)."""
+
+_CLIENT_OPTIONS: Final = frozenset(
+    {"base_url", "token", "brand", "timeout", "retry", "rate_limit", "transport", "verify"}
+)
+_PAGE_SIZE: Final = 50
+_TASK_FILTERS: Final = TaskFilters.__optional_keys__
+_CONTACT_FILTERS: Final = ContactFilters.__optional_keys__
+_FILTER_BODY: Final = ContactFilterBody.__optional_keys__
+_BODY_ONLY: Final = frozenset({"filter", "query", "filter_type"})
+
+
+# -- options -----------------------------------------------------------------------------------
+
+
+def _split(options: Mapping[str, Any]) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """Client options, the page size, and the adapter's options."""
+    client = {k: v for k, v in options.items() if k in _CLIENT_OPTIONS}
+    page_size = options.get("page_size", _PAGE_SIZE)
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
+        raise ValueError("page_size must be a positive integer")
+    adapter = {k: v for k, v in options.items() if k not in _CLIENT_OPTIONS and k != "page_size"}
+    return client, page_size, adapter
+
+
+# -- listing -----------------------------------------------------------------------------------
+
+
+def _keep_all(_: Mapping[str, Any]) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ListPlan:
+    """How to list a kind: the (raw JSON) list, and ``keep`` which ends it at the first False."""
+
+    paged: PagedSpec[dict[str, Any]]
+    keep: Callable[[Mapping[str, Any]], bool] = _keep_all
+
+
+def _since(value: Any) -> float:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise TypeError("updated_since must be a timezone-aware datetime")
+    return datetime_to_epoch(value)
+
+
+def _refuse_unknown(kind: str, filters: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(filters) - allowed)
+    if unknown:
+        raise UnsupportedOperation(SYSTEM, f"filter {kind}s by {', '.join(unknown)}")
+
+
+def _updated_after(since: float) -> Callable[[Mapping[str, Any]], bool]:
+    def keep(payload: Mapping[str, Any]) -> bool:
+        updated = payload.get("updated_at")
+        # A non-number is kept: translating it reports the bad field with its path.
+        return not (isinstance(updated, int | float) and updated < since)
+
+    return keep
+
+
+def _task_plan(filters: Mapping[str, Any], page_size: int) -> ListPlan:
+    wanted = dict(filters)
+    since = wanted.pop("updated_since", None)
+    _refuse_unknown("task", wanted, _TASK_FILTERS)
+    keep: Callable[[Mapping[str, Any]], bool] = _keep_all
+    if since is not None:
+        if "order" in wanted:
+            raise UnsupportedOperation(SYSTEM, "list tasks by updated_since in another order than -updated_at")
+        # No updated filter for tasks: newest changes first, and stop at the first older one.
+        wanted["order"] = "-updated_at"
+        keep = _updated_after(_since(since))
+    order = wanted.pop("order", None)
+    if wanted:
+        paged = search_tasks(associations=TASK_EXPANSIONS, limit=page_size, order=order, **wanted)
+    else:
+        paged = list_tasks(order=order, associations=TASK_EXPANSIONS, limit=page_size)
+    return ListPlan(paged.raw(), keep)
+
+
+def _contact_plan(filters: Mapping[str, Any], page_size: int) -> ListPlan:
+    wanted = dict(filters)
+    since = wanted.pop("updated_since", None)
+    if since is not None:
+        if "updated_gte" in wanted:
+            raise ValueError("give updated_since or updated_gte, not both")
+        wanted["updated_gte"] = _since(since)
+    if _BODY_ONLY & set(wanted):
+        _refuse_unknown("contact", wanted, _FILTER_BODY | {"order"})
+        order = wanted.pop("order", None)
+        paged = filter_contacts(order=order, associations=CONTACT_EXPANSIONS, limit=page_size, **wanted)
+    else:
+        _refuse_unknown("contact", wanted, _CONTACT_FILTERS)
+        paged = list_contacts(associations=CONTACT_EXPANSIONS, limit=page_size, **wanted)
+    return ListPlan(paged.raw())
+
+
+def list_plan(kind: str, filters: Mapping[str, Any], page_size: int) -> ListPlan:
+    """How to list ``kind`` with ``filters`` (see the module docstring)."""
+    if kind == "task":
+        return _task_plan(filters, page_size)
+    return _contact_plan(filters, page_size)
+
+
+# -- single records ----------------------------------------------------------------------------
+
+
+def _get_spec(kind: str, ident: str) -> RequestSpec:
+    if kind == "task":
+        return get_task(ident, associations=TASK_EXPANSIONS).spec
+    return get_contact(ident, associations=CONTACT_EXPANSIONS).spec
+
+
+def _create_endpoint(kind: str, body: dict[str, Any]) -> Endpoint[str]:
+    """The create request of ``kind`` and a reader of the new record's id."""
+    if kind == "task":
+        created = create_task(body)
+        return Endpoint(created.spec, lambda answer: str(created.read(answer).id))
+    ids = create_contacts_ids([body])
+    return Endpoint(ids.spec, lambda answer: ids.read(answer)[0])
+
+
+def _checked(ref: Ref) -> Ref:
+    if ref.system != SYSTEM or ref.kind not in ("task", "contact"):
+        raise ValueError(f"expected a Rechat task or contact Ref, got {ref}")
+    return ref
+
+
+def _update_spec(ref: Ref, body: dict[str, Any]) -> RequestSpec:
+    if _checked(ref).kind == "task":
+        return update_task(ref.id, body).spec
+    return update_contact(ref.id, body).spec
+
+
+def _delete_spec(ref: Ref) -> RequestSpec:
+    if _checked(ref).kind == "task":
+        raise UnsupportedOperation(SYSTEM, "delete a task")
+    return delete_contact(ref.id).spec
+
+
+_LOOKUPS: Final[tuple[tuple[str, Endpoint[list[dict[str, Any]]]], ...]] = (
+    ("contacts/tags", list_tags()),
+    ("contacts/attribute_defs", list_attribute_defs()),
+)
+
+
+# -- the backends ------------------------------------------------------------------------------
+
+
+class RechatBackend:
+    """The :class:`~crmbridge.Backend` of Rechat: raw Rechat JSON in and out, over a RechatClient."""
+
+    def __init__(self, client: RechatClient, adapter: Adapter, *, page_size: int = _PAGE_SIZE) -> None:
+        self.client = client
+        self.adapter = adapter
+        self.page_size = page_size
+
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every ``kind`` object matching ``filters``, paging on its own."""
+        plan = list_plan(kind, filters, self.page_size)
+        for payload in self.client.pager(plan.paged):
+            if not plan.keep(payload):
+                return
+            yield payload
+
+    def get_payload(self, kind: str, ident: str) -> Mapping[str, Any]:
+        """The object ``ident`` (expanded so the canonical record is complete)."""
+        return raw_data(self.client.send(_get_spec(kind, ident)), kind)
+
+    def create_payload(self, kind: str, body: dict[str, Any]) -> Ref:
+        """Create from ``body``; the new record's Ref."""
+        return Ref(SYSTEM, kind, self.client.call(_create_endpoint(kind, body)))
+
+    def update_payload(self, ref: Ref, body: dict[str, Any]) -> None:
+        """PUT a task / PATCH a contact."""
+        self.client.send(_update_spec(ref, body))
+
+    def delete_payload(self, ref: Ref) -> None:
+        """Delete a contact (tasks cannot be deleted through the documented API)."""
+        self.client.send(_delete_spec(ref))
+
+    def lookups(self) -> dict[str, Any]:
+        """The brand's tags and attribute definitions."""
+        return {name: self.client.call(endpoint) for name, endpoint in _LOOKUPS}
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+
+class AsyncRechatBackend:
+    """The async twin of :class:`RechatBackend`."""
+
+    def __init__(self, client: AsyncRechatClient, adapter: Adapter, *, page_size: int = _PAGE_SIZE) -> None:
+        self.client = client
+        self.adapter = adapter
+        self.page_size = page_size
+
+    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]:
+        """Every ``kind`` object matching ``filters``, paging on its own."""
+        plan = list_plan(kind, filters, self.page_size)
+        async for payload in self.client.pager(plan.paged):
+            if not plan.keep(payload):
+                return
+            yield payload
+
+    async def get_payload(self, kind: str, ident: str) -> Mapping[str, Any]:
+        """The object ``ident`` (expanded so the canonical record is complete)."""
+        return raw_data(await self.client.send(_get_spec(kind, ident)), kind)
+
+    async def create_payload(self, kind: str, body: dict[str, Any]) -> Ref:
+        """Create from ``body``; the new record's Ref."""
+        return Ref(SYSTEM, kind, await self.client.call(_create_endpoint(kind, body)))
+
+    async def update_payload(self, ref: Ref, body: dict[str, Any]) -> None:
+        """PUT a task / PATCH a contact."""
+        await self.client.send(_update_spec(ref, body))
+
+    async def delete_payload(self, ref: Ref) -> None:
+        """Delete a contact (tasks cannot be deleted through the documented API)."""
+        await self.client.send(_delete_spec(ref))
+
+    async def lookups(self) -> dict[str, Any]:
+        """The brand's tags and attribute definitions."""
+        return {name: await self.client.call(endpoint) for name, endpoint in _LOOKUPS}
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()
+
+
+def make_backend(**options: Any) -> RechatBackend:
+    """The backend :func:`crmbridge.connect` uses for ``"rechat"``."""
+    client_options, page_size, adapter_options = _split(options)
+    adapter = make_adapter(**adapter_options)
+    return RechatBackend(RechatClient(**client_options), adapter, page_size=page_size)
+
+
+def make_async_backend(**options: Any) -> AsyncRechatBackend:
+    """The backend :func:`crmbridge.connect_async` uses for ``"rechat"``."""
+    client_options, page_size, adapter_options = _split(options)
+    adapter = make_adapter(**adapter_options)
+    return AsyncRechatBackend(AsyncRechatClient(**client_options), adapter, page_size=page_size)
