@@ -143,3 +143,19 @@ def test_contract_transport_checks_traffic_and_records_operations() -> None:
         with pytest.raises(ContractViolation, match="not a documented operation"):
             client.put("/things/1", json={})
     assert transport.seen == {("GET", "/things/{id}")}
+
+
+def test_query_parameters_are_checked_by_name_and_type() -> None:
+    """Undocumented query names, mistyped scalar values and deepObject filters are handled per the document."""
+    from crmbridge.sandbox._openapi import openapi_path
+
+    rechat = OpenAPIContract(openapi_path("rechat"))
+    rechat.validate_query("GET", "/crm/tasks/search", [("order", "-due_date"), ("limit", "5"), ("q", "x")])
+    with pytest.raises(ContractViolation, match="'bogus' is not documented"):
+        rechat.validate_query("GET", "/crm/tasks/search", [("bogus", "1")])
+    with pytest.raises(ContractViolation, match="'limit' must be a"):
+        rechat.validate_query("GET", "/crm/tasks/search", [("limit", "ten")])
+    activix = OpenAPIContract(openapi_path("activix"))
+    activix.validate_query("GET", "/leads", [("filter[updated_at][gte]", "2025-01-01"), ("include[]", "emails")])
+    with pytest.raises(ContractViolation, match="not documented"):
+        activix.validate_query("GET", "/leads", [("filtre[updated_at]", "2025-01-01")])

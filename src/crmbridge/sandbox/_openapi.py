@@ -111,6 +111,64 @@ class OpenAPIContract:
             return
         self._validate(body, *base, "content", "application/json", "schema")
 
+    def _query_parameters(self, method: str, template: str) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+        """The documented query parameters of an operation, with the pointer to each."""
+        item = self.document["paths"][template]
+        found = []
+        for owner, node in (((), item), ((method.lower(),), item[method.lower()])):
+            for index, raw in enumerate(node.get("parameters", [])):
+                parameter, target = self._deref(raw)
+                pointer = target or ("paths", template, *owner, "parameters", str(index))
+                if parameter.get("in") == "query":
+                    found.append((parameter, pointer))
+        return found
+
+    def validate_query(self, method: str, path: str, params: list[tuple[str, str]]) -> None:
+        """Check query parameter names (and scalar values) against the operation's parameters.
+
+        ``include[]`` matches a parameter documented as ``include`` or ``include[]``; a
+        ``deepObject`` parameter ``filter`` accepts ``filter[...]`` keys.
+        """
+        template = self.find(method, path)
+        documented = self._query_parameters(method, template)
+        by_name = {p["name"].removesuffix("[]"): (p, ptr) for p, ptr in documented}
+        deep = {p["name"] for p, _ in documented if p.get("style") == "deepObject"}
+        given = set()
+        for name, value in params:
+            base = name.removesuffix("[]")
+            if base.split("[", 1)[0] in deep and "[" in base:
+                given.add(base.split("[", 1)[0])
+                continue
+            if base not in by_name:
+                raise ContractViolation(f"{method} {template}: query parameter {name!r} is not documented")
+            given.add(base)
+            parameter, pointer = by_name[base]
+            self._validate_query_value(parameter, pointer, value, template)
+        for parameter, _ in documented:
+            if parameter.get("required") and parameter["name"].removesuffix("[]") not in given:
+                raise ContractViolation(f"{method} {template}: query parameter {parameter['name']!r} is required")
+
+    def _validate_query_value(
+        self, parameter: dict[str, Any], pointer: tuple[str, ...], value: str, where: str
+    ) -> None:
+        schema, _ = self._deref(parameter.get("schema", {}))
+        kind = schema.get("type")
+        item_pointer = (*pointer, "schema")
+        if kind == "array":
+            schema, _ = self._deref(schema.get("items", {}))
+            kind = schema.get("type")
+            item_pointer = (*pointer, "schema", "items")
+        try:
+            typed: Any = {"integer": int, "number": float}.get(kind, str)(value) if kind != "boolean" else value
+        except ValueError:
+            raise ContractViolation(f"{where}: query parameter {parameter['name']!r} must be a {kind}") from None
+        if kind == "boolean":
+            if value not in ("true", "false", "1", "0"):
+                raise ContractViolation(f"{where}: query parameter {parameter['name']!r} must be a boolean")
+            return
+        if kind in ("integer", "number", "string"):
+            self._validate(typed, *item_pointer)
+
     def validate_response(self, method: str, path: str, status: int, body: Any) -> None:
         """Check a response (status and JSON body) against the operation's documented responses."""
         template = self.find(method, path)
@@ -153,6 +211,7 @@ class ContractTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _check_request(self, request: httpx.Request) -> str:
         path = self._path(request)
+        self.contract.validate_query(request.method, path, list(request.url.params.multi_items()))
         content = request.read()
         is_json = "json" in request.headers.get("content-type", "")
         # Multipart uploads (a call recording) are not JSON: only their presence is checked.
