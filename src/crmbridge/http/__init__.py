@@ -1,6 +1,7 @@
 """The shared HTTP layer of the CRM clients: transport, retries, rate limit, paging, redaction."""
 
-from crmbridge.http._client import IDEMPOTENT_METHODS, NOT_GIVEN, AsyncAPIClient, SyncAPIClient
+from crmbridge.http._client import IDEMPOTENT_METHODS, AsyncAPIClient, SyncAPIClient
+from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
 from crmbridge.http._paging import AsyncPager, Page, SyncPager, fetch_numbered_pages
 from crmbridge.http._ratelimit import RateLimiter
 from crmbridge.http._redact import SENSITIVE_QUERY_KEYS, redact_url
@@ -13,8 +14,11 @@ __all__ = [
     "SENSITIVE_QUERY_KEYS",
     "AsyncAPIClient",
     "AsyncPager",
+    "Endpoint",
     "Page",
+    "PagedSpec",
     "RateLimiter",
+    "RequestSpec",
     "RetryPolicy",
     "SyncAPIClient",
     "SyncPager",

@@ -22,6 +22,8 @@ from crmbridge.errors import (
     InvalidResponseError,
     status_error_class,
 )
+from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
+from crmbridge.http._paging import AsyncPager, Page, SyncPager
 from crmbridge.http._ratelimit import RateLimiter
 from crmbridge.http._redact import redact_url
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
@@ -32,16 +34,10 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"
 """Methods that may be sent again after an ambiguous failure; others only when told so."""
 
 
-class _NotGiven:
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = _NotGiven()
-"""Marks a JSON body that is absent (as opposed to a body that is ``null``)."""
-
 _ERROR_BODY_LIMIT = 2000
 Self = TypeVar("Self", bound="_ClientCore")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 class _ClientCore:
@@ -259,6 +255,23 @@ class SyncAPIClient(_ClientCore):
             raise self._transport_error(error, method, safe) from error
         return self._interpret(response, method, safe)
 
+    def send(self, spec: RequestSpec) -> Any:
+        """Send one described request; its JSON answer (None when empty)."""
+        return self.request(spec.method, spec.path, **spec.request_args())
+
+    def call(self, endpoint: Endpoint[R]) -> R:
+        """Send an endpoint's request and read its answer."""
+        return endpoint.read(self.send(endpoint.spec))
+
+    def page(self, paged: PagedSpec[T], cursor: Any = None) -> Page[T]:
+        """One page of a list (the one at ``cursor``, by default the first)."""
+        at = paged.first if cursor is None else cursor
+        return paged.read(self.send(paged.build(at)), at)
+
+    def pager(self, paged: PagedSpec[T]) -> SyncPager[T]:
+        """Every item of a list, fetching pages as the iteration reaches them."""
+        return SyncPager(lambda cursor: self.page(paged, cursor), first_cursor=paged.first)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
@@ -317,6 +330,23 @@ class AsyncAPIClient(_ClientCore):
         except httpx.TransportError as error:
             raise self._transport_error(error, method, safe) from error
         return self._interpret(response, method, safe)
+
+    async def send(self, spec: RequestSpec) -> Any:
+        """Send one described request; its JSON answer (None when empty)."""
+        return await self.request(spec.method, spec.path, **spec.request_args())
+
+    async def call(self, endpoint: Endpoint[R]) -> R:
+        """Send an endpoint's request and read its answer."""
+        return endpoint.read(await self.send(endpoint.spec))
+
+    async def page(self, paged: PagedSpec[T], cursor: Any = None) -> Page[T]:
+        """One page of a list (the one at ``cursor``, by default the first)."""
+        at = paged.first if cursor is None else cursor
+        return paged.read(await self.send(paged.build(at)), at)
+
+    def pager(self, paged: PagedSpec[T]) -> AsyncPager[T]:
+        """Every item of a list: ``async for item in client.pager(...)``."""
+        return AsyncPager(lambda cursor: self.page(paged, cursor), first_cursor=paged.first)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

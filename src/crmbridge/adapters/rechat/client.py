@@ -46,7 +46,17 @@ from crmbridge.adapters.rechat.wire import (
     make_converter,
 )
 from crmbridge.errors import InvalidIdError, MappingError
-from crmbridge.http import NOT_GIVEN, AsyncAPIClient, AsyncPager, Page, RetryPolicy, SyncAPIClient, SyncPager
+from crmbridge.http import (
+    AsyncAPIClient,
+    AsyncPager,
+    Endpoint,
+    Page,
+    PagedSpec,
+    RequestSpec,
+    RetryPolicy,
+    SyncAPIClient,
+    SyncPager,
+)
 
 __all__ = [
     "CONTACT_PAGE_SIZE",
@@ -55,11 +65,9 @@ __all__ = [
     "AsyncRechatClient",
     "ContactFilterBody",
     "ContactFilters",
-    "Endpoint",
     "IdLike",
-    "PagedSpec",
+    "OffsetList",
     "RechatClient",
-    "RequestSpec",
     "TaskFilters",
     "add_contact_attributes",
     "add_task_association",
@@ -147,30 +155,8 @@ _CONVERTER: Final = _converter()
 
 
 @dataclass(frozen=True)
-class RequestSpec:
-    """One request: method, path (relative to the base URL), query pairs, JSON body, idempotence.
-
-    ``idempotent=None`` lets the HTTP core decide by method (GET/PUT/DELETE may be resent).
-    """
-
-    method: str
-    path: str
-    params: tuple[tuple[str, Any], ...] = ()
-    body: Any = NOT_GIVEN
-    idempotent: bool | None = None
-
-
-@dataclass(frozen=True)
-class Endpoint(Generic[R]):
-    """A request and the reader of its JSON answer (``None`` for an empty 204 answer)."""
-
-    spec: RequestSpec
-    read: Callable[[Any], R]
-
-
-@dataclass(frozen=True)
-class PagedSpec(Generic[T]):
-    """A list endpoint: ``build(start, limit)`` makes one page's request; ``item`` reads an item."""
+class OffsetList(Generic[T]):
+    """A Rechat list endpoint: ``build(start, limit)`` makes one page's request; ``item`` reads an item."""
 
     build: Callable[[int, int], RequestSpec]
     item: ItemReader[T]
@@ -186,9 +172,13 @@ class PagedSpec(Generic[T]):
         """The page an answer holds; its ``next_cursor`` is the next start (None at the end)."""
         return read_page(answer, self.item, kind=self.kind, start=start, limit=self.limit)
 
-    def raw(self) -> PagedSpec[Json]:
+    def raw(self) -> OffsetList[Json]:
         """The same list with items kept as raw JSON objects (what the connection backend needs)."""
-        return PagedSpec(self.build, raw_item(self.kind), self.kind, self.start, self.limit)
+        return OffsetList(self.build, raw_item(self.kind), self.kind, self.start, self.limit)
+
+    def spec(self) -> PagedSpec[T]:
+        """The list as the HTTP core pages it (the cursor is the offset)."""
+        return PagedSpec(build=self.at, read=self.read, first=self.start)
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -503,7 +493,7 @@ def _filter_body(body: Mapping[str, Any]) -> Json:
 
 def list_tasks(
     *, order: str | None = None, associations: Sequence[str] = (), start: int = 0, limit: int = TASK_PAGE_SIZE
-) -> PagedSpec[WireTask]:
+) -> OffsetList[WireTask]:
     """``GET /crm/tasks``: the brand's tasks, page by page."""
     _page_args(start, limit)
     expand = _expand(associations)
@@ -511,12 +501,12 @@ def list_tasks(
     def build(offset: int, size: int) -> RequestSpec:
         return RequestSpec("GET", "/crm/tasks", _query(("start", offset), ("limit", size), ("order", order), expand))
 
-    return PagedSpec(build, _task_item, "task", start, limit)
+    return OffsetList(build, _task_item, "task", start, limit)
 
 
 def search_tasks(
     *, associations: Sequence[str] = (), start: int = 0, limit: int = TASK_PAGE_SIZE, **filters: Unpack[TaskFilters]
-) -> PagedSpec[WireTask]:
+) -> OffsetList[WireTask]:
     """``GET /crm/tasks/search``: tasks matching every given filter, page by page."""
     _page_args(start, limit)
     pairs = _task_filter_pairs(filters)
@@ -526,7 +516,7 @@ def search_tasks(
         query = _query(*pairs, ("start", offset), ("limit", size), expand)
         return RequestSpec("GET", "/crm/tasks/search", query, idempotent=True)
 
-    return PagedSpec(build, _task_item, "task", start, limit)
+    return OffsetList(build, _task_item, "task", start, limit)
 
 
 def get_task(task_id: IdLike, *, associations: Sequence[str] = ()) -> Endpoint[WireTask]:
@@ -592,7 +582,7 @@ def list_contacts(
     start: int = 0,
     limit: int = CONTACT_PAGE_SIZE,
     **filters: Unpack[ContactFilters],
-) -> PagedSpec[WireContact]:
+) -> OffsetList[WireContact]:
     """``GET /contacts``: contacts matching the query-string filters, page by page."""
     _page_args(start, limit)
     pairs = _contact_filter_pairs(filters)
@@ -601,7 +591,7 @@ def list_contacts(
     def build(offset: int, size: int) -> RequestSpec:
         return RequestSpec("GET", "/contacts", _query(*pairs, ("start", offset), ("limit", size), expand))
 
-    return PagedSpec(build, _contact_item, "contact", start, limit)
+    return OffsetList(build, _contact_item, "contact", start, limit)
 
 
 def filter_contacts(
@@ -611,7 +601,7 @@ def filter_contacts(
     start: int = 0,
     limit: int = CONTACT_PAGE_SIZE,
     **body: Unpack[ContactFilterBody],
-) -> PagedSpec[WireContact]:
+) -> OffsetList[WireContact]:
     """``POST /contacts/filter``: attribute filters and free text; a read, so it may be resent."""
     _page_args(start, limit)
     json_body = _filter_body(body)
@@ -621,7 +611,7 @@ def filter_contacts(
         query = _query(("start", offset), ("limit", size), ("order", order), expand)
         return RequestSpec("POST", "/contacts/filter", query, json_body, idempotent=True)
 
-    return PagedSpec(build, _contact_item, "contact", start, limit)
+    return OffsetList(build, _contact_item, "contact", start, limit)
 
 
 def _create_query(get: bool, relax: bool | None, activity: bool | None, associations: Sequence[str]) -> Any:
@@ -745,14 +735,14 @@ def get_contact_duplicates(contact_id: IdLike) -> Endpoint[list[WireContact]]:
     return Endpoint(RequestSpec("GET", _contact_path(contact_id, "/duplicates")), _read_contacts)
 
 
-def duplicate_clusters(*, start: int = 0, limit: int = CONTACT_PAGE_SIZE) -> PagedSpec[Json]:
+def duplicate_clusters(*, start: int = 0, limit: int = CONTACT_PAGE_SIZE) -> OffsetList[Json]:
     """``GET /contacts/duplicates``: clusters (plain dicts ``{id, type, contacts}``), page by page."""
     _page_args(start, limit)
 
     def build(offset: int, size: int) -> RequestSpec:
         return RequestSpec("GET", "/contacts/duplicates", _query(("start", offset), ("limit", size)))
 
-    return PagedSpec(build, raw_item("duplicate_cluster"), "duplicate_cluster", start, limit)
+    return OffsetList(build, raw_item("duplicate_cluster"), "duplicate_cluster", start, limit)
 
 
 def merge_into_contact(contact_id: IdLike, sub_contacts: Sequence[IdLike]) -> Endpoint[WireContact]:
@@ -896,10 +886,6 @@ def _brand_headers(brand: IdLike | None) -> dict[str, str]:
     return {"X-RECHAT-BRAND": _uuid(brand, "brand")}
 
 
-def _request_args(spec: RequestSpec) -> dict[str, Any]:
-    return {"params": list(spec.params) or None, "json": spec.body, "idempotent": spec.idempotent}
-
-
 class RechatClient(SyncAPIClient):
     """A blocking Rechat client: ``client.tasks`` and ``client.contacts``.
 
@@ -935,23 +921,6 @@ class RechatClient(SyncAPIClient):
         self.tasks = Tasks(self)
         self.contacts = Contacts(self)
 
-    def send(self, spec: RequestSpec) -> Any:
-        """Send one request; its JSON answer (None when empty)."""
-        return self.request(spec.method, spec.path, **_request_args(spec))
-
-    def call(self, endpoint: Endpoint[R]) -> R:
-        """Send an endpoint's request and read its answer."""
-        return endpoint.read(self.send(endpoint.spec))
-
-    def page(self, paged: PagedSpec[T], start: int | None = None) -> Page[T]:
-        """One page of a list (the one at ``start``, by default the list's first)."""
-        offset = paged.start if start is None else start
-        return paged.read(self.send(paged.at(offset)), offset)
-
-    def pager(self, paged: PagedSpec[T]) -> SyncPager[T]:
-        """Every item of a list, fetching pages as the iteration reaches them."""
-        return SyncPager(lambda offset: self.page(paged, offset), first_cursor=paged.start)
-
 
 class AsyncRechatClient(AsyncAPIClient):
     """The async twin of :class:`RechatClient`: same arguments and methods, awaited."""
@@ -984,23 +953,6 @@ class AsyncRechatClient(AsyncAPIClient):
         self.brand = headers.get("X-RECHAT-BRAND")
         self.tasks = AsyncTasks(self)
         self.contacts = AsyncContacts(self)
-
-    async def send(self, spec: RequestSpec) -> Any:
-        """Send one request; its JSON answer (None when empty)."""
-        return await self.request(spec.method, spec.path, **_request_args(spec))
-
-    async def call(self, endpoint: Endpoint[R]) -> R:
-        """Send an endpoint's request and read its answer."""
-        return endpoint.read(await self.send(endpoint.spec))
-
-    async def page(self, paged: PagedSpec[T], start: int | None = None) -> Page[T]:
-        """One page of a list (the one at ``start``, by default the list's first)."""
-        offset = paged.start if start is None else start
-        return paged.read(await self.send(paged.at(offset)), offset)
-
-    def pager(self, paged: PagedSpec[T]) -> AsyncPager[T]:
-        """Every item of a list: ``async for item in client.pager(...)``."""
-        return AsyncPager(lambda offset: self.page(paged, offset), first_cursor=paged.start)
 
 
 # -- sync resources ----------------------------------------------------------------------------
@@ -1042,13 +994,13 @@ class Tasks:
         self, *, order: str | None = None, associations: Sequence[str] = (), start: int = 0, limit: int = TASK_PAGE_SIZE
     ) -> SyncPager[WireTask]:
         """``GET /crm/tasks``, auto-paging (``.pages()`` for page-level access)."""
-        return self._c.pager(list_tasks(order=order, associations=associations, start=start, limit=limit))
+        return self._c.pager(list_tasks(order=order, associations=associations, start=start, limit=limit).spec())
 
     def list_page(
         self, *, order: str | None = None, associations: Sequence[str] = (), start: int = 0, limit: int = TASK_PAGE_SIZE
     ) -> Page[WireTask]:
         """One page of ``GET /crm/tasks``."""
-        return self._c.page(list_tasks(order=order, associations=associations, start=start, limit=limit))
+        return self._c.page(list_tasks(order=order, associations=associations, start=start, limit=limit).spec())
 
     def search(
         self,
@@ -1059,7 +1011,7 @@ class Tasks:
         **filters: Unpack[TaskFilters],
     ) -> SyncPager[WireTask]:
         """``GET /crm/tasks/search``, auto-paging."""
-        return self._c.pager(search_tasks(associations=associations, start=start, limit=limit, **filters))
+        return self._c.pager(search_tasks(associations=associations, start=start, limit=limit, **filters).spec())
 
     def search_page(
         self,
@@ -1070,7 +1022,7 @@ class Tasks:
         **filters: Unpack[TaskFilters],
     ) -> Page[WireTask]:
         """One page of ``GET /crm/tasks/search``."""
-        return self._c.page(search_tasks(associations=associations, start=start, limit=limit, **filters))
+        return self._c.page(search_tasks(associations=associations, start=start, limit=limit, **filters).spec())
 
     def get(self, task_id: IdLike, *, associations: Sequence[str] = ()) -> WireTask:
         """``GET /crm/tasks/{id}``."""
@@ -1188,7 +1140,7 @@ class Contacts:
         **filters: Unpack[ContactFilters],
     ) -> SyncPager[WireContact]:
         """``GET /contacts``, auto-paging (``.pages()`` for page-level access)."""
-        return self._c.pager(list_contacts(associations=associations, start=start, limit=limit, **filters))
+        return self._c.pager(list_contacts(associations=associations, start=start, limit=limit, **filters).spec())
 
     def list_page(
         self,
@@ -1199,7 +1151,7 @@ class Contacts:
         **filters: Unpack[ContactFilters],
     ) -> Page[WireContact]:
         """One page of ``GET /contacts``."""
-        return self._c.page(list_contacts(associations=associations, start=start, limit=limit, **filters))
+        return self._c.page(list_contacts(associations=associations, start=start, limit=limit, **filters).spec())
 
     def filter(
         self,
@@ -1212,7 +1164,7 @@ class Contacts:
     ) -> SyncPager[WireContact]:
         """``POST /contacts/filter``, auto-paging."""
         paged = filter_contacts(order=order, associations=associations, start=start, limit=limit, **body)
-        return self._c.pager(paged)
+        return self._c.pager(paged.spec())
 
     def filter_page(
         self,
@@ -1225,7 +1177,7 @@ class Contacts:
     ) -> Page[WireContact]:
         """One page of ``POST /contacts/filter``."""
         paged = filter_contacts(order=order, associations=associations, start=start, limit=limit, **body)
-        return self._c.page(paged)
+        return self._c.page(paged.spec())
 
     def create(
         self,
@@ -1299,7 +1251,7 @@ class Contacts:
 
     def duplicate_clusters(self, *, start: int = 0, limit: int = CONTACT_PAGE_SIZE) -> SyncPager[Json]:
         """``GET /contacts/duplicates``, auto-paging (clusters are plain dicts)."""
-        return self._c.pager(duplicate_clusters(start=start, limit=limit))
+        return self._c.pager(duplicate_clusters(start=start, limit=limit).spec())
 
     def merge(self, contact_id: IdLike, sub_contacts: Sequence[IdLike]) -> WireContact:
         """``POST /contacts/{id}/merge``."""
@@ -1357,13 +1309,13 @@ class AsyncTasks:
         self, *, order: str | None = None, associations: Sequence[str] = (), start: int = 0, limit: int = TASK_PAGE_SIZE
     ) -> AsyncPager[WireTask]:
         """``GET /crm/tasks``, auto-paging (``async for``; ``.pages()`` for page-level access)."""
-        return self._c.pager(list_tasks(order=order, associations=associations, start=start, limit=limit))
+        return self._c.pager(list_tasks(order=order, associations=associations, start=start, limit=limit).spec())
 
     async def list_page(
         self, *, order: str | None = None, associations: Sequence[str] = (), start: int = 0, limit: int = TASK_PAGE_SIZE
     ) -> Page[WireTask]:
         """One page of ``GET /crm/tasks``."""
-        return await self._c.page(list_tasks(order=order, associations=associations, start=start, limit=limit))
+        return await self._c.page(list_tasks(order=order, associations=associations, start=start, limit=limit).spec())
 
     def search(
         self,
@@ -1374,7 +1326,7 @@ class AsyncTasks:
         **filters: Unpack[TaskFilters],
     ) -> AsyncPager[WireTask]:
         """``GET /crm/tasks/search``, auto-paging."""
-        return self._c.pager(search_tasks(associations=associations, start=start, limit=limit, **filters))
+        return self._c.pager(search_tasks(associations=associations, start=start, limit=limit, **filters).spec())
 
     async def search_page(
         self,
@@ -1385,7 +1337,7 @@ class AsyncTasks:
         **filters: Unpack[TaskFilters],
     ) -> Page[WireTask]:
         """One page of ``GET /crm/tasks/search``."""
-        return await self._c.page(search_tasks(associations=associations, start=start, limit=limit, **filters))
+        return await self._c.page(search_tasks(associations=associations, start=start, limit=limit, **filters).spec())
 
     async def get(self, task_id: IdLike, *, associations: Sequence[str] = ()) -> WireTask:
         """``GET /crm/tasks/{id}``."""
@@ -1505,7 +1457,7 @@ class AsyncContacts:
         **filters: Unpack[ContactFilters],
     ) -> AsyncPager[WireContact]:
         """``GET /contacts``, auto-paging."""
-        return self._c.pager(list_contacts(associations=associations, start=start, limit=limit, **filters))
+        return self._c.pager(list_contacts(associations=associations, start=start, limit=limit, **filters).spec())
 
     async def list_page(
         self,
@@ -1516,7 +1468,7 @@ class AsyncContacts:
         **filters: Unpack[ContactFilters],
     ) -> Page[WireContact]:
         """One page of ``GET /contacts``."""
-        return await self._c.page(list_contacts(associations=associations, start=start, limit=limit, **filters))
+        return await self._c.page(list_contacts(associations=associations, start=start, limit=limit, **filters).spec())
 
     def filter(
         self,
@@ -1529,7 +1481,7 @@ class AsyncContacts:
     ) -> AsyncPager[WireContact]:
         """``POST /contacts/filter``, auto-paging."""
         paged = filter_contacts(order=order, associations=associations, start=start, limit=limit, **body)
-        return self._c.pager(paged)
+        return self._c.pager(paged.spec())
 
     async def filter_page(
         self,
@@ -1542,7 +1494,7 @@ class AsyncContacts:
     ) -> Page[WireContact]:
         """One page of ``POST /contacts/filter``."""
         paged = filter_contacts(order=order, associations=associations, start=start, limit=limit, **body)
-        return await self._c.page(paged)
+        return await self._c.page(paged.spec())
 
     async def create(
         self,
@@ -1619,7 +1571,7 @@ class AsyncContacts:
 
     def duplicate_clusters(self, *, start: int = 0, limit: int = CONTACT_PAGE_SIZE) -> AsyncPager[Json]:
         """``GET /contacts/duplicates``, auto-paging (clusters are plain dicts)."""
-        return self._c.pager(duplicate_clusters(start=start, limit=limit))
+        return self._c.pager(duplicate_clusters(start=start, limit=limit).spec())
 
     async def merge(self, contact_id: IdLike, sub_contacts: Sequence[IdLike]) -> WireContact:
         """``POST /contacts/{id}/merge``."""

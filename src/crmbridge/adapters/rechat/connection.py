@@ -39,10 +39,8 @@ from crmbridge.adapters.rechat.client import (
     AsyncRechatClient,
     ContactFilterBody,
     ContactFilters,
-    Endpoint,
-    PagedSpec,
+    OffsetList,
     RechatClient,
-    RequestSpec,
     TaskFilters,
     create_contacts_ids,
     create_task,
@@ -61,6 +59,7 @@ from crmbridge.adapters.rechat.client import (
 )
 from crmbridge.canonical import Ref
 from crmbridge.errors import UnsupportedOperation
+from crmbridge.http import Endpoint, RequestSpec
 
 __all__ = [
     "CONTACT_EXPANSIONS",
@@ -113,7 +112,7 @@ def _keep_all(_: Mapping[str, Any]) -> bool:
 class ListPlan:
     """How to list a kind: the (raw JSON) list, and ``keep`` which ends it at the first False."""
 
-    paged: PagedSpec[dict[str, Any]]
+    paged: OffsetList[dict[str, Any]]
     keep: Callable[[Mapping[str, Any]], bool] = _keep_all
 
 
@@ -237,7 +236,7 @@ class RechatBackend:
     def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         """Every ``kind`` object matching ``filters``, paging on its own."""
         plan = list_plan(kind, filters, self.page_size)
-        for payload in self.client.pager(plan.paged):
+        for payload in self.client.pager(plan.paged.spec()):
             if not plan.keep(payload):
                 return
             yield payload
@@ -278,7 +277,7 @@ class AsyncRechatBackend:
     async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]:
         """Every ``kind`` object matching ``filters``, paging on its own."""
         plan = list_plan(kind, filters, self.page_size)
-        async for payload in self.client.pager(plan.paged):
+        async for payload in self.client.pager(plan.paged.spec()):
             if not plan.keep(payload):
                 return
             yield payload
