@@ -97,10 +97,11 @@ def _ident(ref_or_id: Ref | str | int) -> str:
     return ref_or_id.id if isinstance(ref_or_id, Ref) else str(ref_or_id)
 
 
-def _target_ref(record: Record, system: str) -> Ref:
-    if record.ref is None or record.ref.system != system:
-        raise ValueError(f"update needs a record whose ref is a {system} Ref, got {record.ref}")
-    return record.ref
+def _target_ref(record: Record, system: str, ref: Ref | None) -> Ref:
+    target = ref if ref is not None else record.ref
+    if target is None or target.system != system:
+        raise ValueError(f"update needs a {system} Ref (the record's own, or ref=), got {target}")
+    return target
 
 
 class Connection:
@@ -140,9 +141,20 @@ class Connection:
         body = self.adapter.from_canonical(record, resolve=resolve)
         return self.backend.create_payload(record.KIND, body)
 
-    def update(self, record: Record, *, fields: Collection[str] | None = None, resolve: Resolver | None = None) -> None:
-        """Update the CRM's copy of ``record`` (only ``fields`` when given)."""
-        ref = _target_ref(record, self.system)
+    def update(
+        self,
+        record: Record,
+        *,
+        fields: Collection[str] | None = None,
+        resolve: Resolver | None = None,
+        ref: Ref | None = None,
+    ) -> None:
+        """Update the CRM's copy of ``record`` (only ``fields`` when given).
+
+        ``ref`` names the record to update when ``record`` was read from another system (a
+        migration updating its earlier copy); by default it is ``record.ref``.
+        """
+        ref = _target_ref(record, self.system, ref)
         self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
 
     def delete(self, ref: Ref) -> None:
@@ -200,10 +212,15 @@ class AsyncConnection:
         return await self.backend.create_payload(record.KIND, body)
 
     async def update(
-        self, record: Record, *, fields: Collection[str] | None = None, resolve: Resolver | None = None
+        self,
+        record: Record,
+        *,
+        fields: Collection[str] | None = None,
+        resolve: Resolver | None = None,
+        ref: Ref | None = None,
     ) -> None:
-        """Update the CRM's copy of ``record`` (only ``fields`` when given)."""
-        ref = _target_ref(record, self.system)
+        """Update the CRM's copy of ``record`` (only ``fields`` when given; see :meth:`Connection.update`)."""
+        ref = _target_ref(record, self.system, ref)
         await self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
 
     async def delete(self, ref: Ref) -> None:
