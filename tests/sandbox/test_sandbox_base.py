@@ -193,3 +193,21 @@ def test_serving_outside_loopback_is_refused() -> None:
         serve(sandbox, host="0.0.0.0")
     with pytest.raises(ValueError, match="loopback only"), serve_in_thread(sandbox, host="10.0.0.1"):
         pass
+
+
+def test_lost_fault_applies_the_request_then_drops_the_answer() -> None:
+    """A `lost` fault runs the request in the app, then the client sees only a dropped connection."""
+    calls: list[str] = []
+
+    async def record(request: Request) -> JSONResponse:
+        calls.append(request.method)
+        return JSONResponse({"created_id": 1})
+
+    app = Starlette(routes=[Route("/things", record, methods=["POST"])])
+    faulty, _ = wrap_with_faults(app, FaultConfig(error_rate=1.0, kinds=("lost",)))
+    with (
+        httpx.Client(transport=SandboxTransport(faulty), base_url="http://sandbox") as client,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        client.post("/things", json={})
+    assert calls == ["POST"]

@@ -56,9 +56,16 @@ def test_crosswalk_links_and_resolves(store: StateStore) -> None:
 
 def test_intent_then_confirm_links_and_clears(store: StateStore) -> None:
     """An intent is pending until confirmed; confirming links the records and clears it."""
-    store.record_intent(SOURCE, "activix", marker="crmbridge:estateprime:contact:1489", fingerprint="f1")
+    store.record_intent(
+        SOURCE, "activix", kind="contact", marker="crmbridge:estateprime:contact:1489", fingerprint="f1"
+    )
     [pending] = store.pending_intents("activix")
-    assert (pending.source, pending.marker, pending.fingerprint) == (SOURCE, "crmbridge:estateprime:contact:1489", "f1")
+    assert (pending.source, pending.kind, pending.marker, pending.fingerprint) == (
+        SOURCE,
+        "contact",
+        "crmbridge:estateprime:contact:1489",
+        "f1",
+    )
     assert pending.created_at.tzinfo is not None
     store.confirm(SOURCE, TARGET, fingerprint="f1")
     assert store.pending_intents("activix") == []
@@ -67,7 +74,7 @@ def test_intent_then_confirm_links_and_clears(store: StateStore) -> None:
 
 def test_dropped_intent_is_forgotten(store: StateStore) -> None:
     """Dropping an intent removes it without linking anything."""
-    store.record_intent(SOURCE, "activix", marker="m", fingerprint="f")
+    store.record_intent(SOURCE, "activix", kind="contact", marker="m", fingerprint="f")
     store.drop_intent(SOURCE, "activix")
     assert store.pending_intents("activix") == []
     assert store.resolve(SOURCE, "activix") is None

@@ -6,6 +6,7 @@ httpx transport.
 """
 
 from crmbridge.sandbox._faults import (
+    ALL_FAULT_KINDS,
     FAULT_KINDS,
     DroppedConnection,
     FaultConfig,
@@ -28,6 +29,7 @@ from crmbridge.sandbox._store import DocumentStore
 from crmbridge.sandbox._transport import SandboxTransport
 
 __all__ = [
+    "ALL_FAULT_KINDS",
     "DEFAULT_TOKEN",
     "FAULT_KINDS",
     "LOOPBACK_HOSTS",

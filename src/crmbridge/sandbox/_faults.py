@@ -12,10 +12,22 @@ from typing import Any, Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["FAULT_KINDS", "DroppedConnection", "FaultConfig", "FaultInjector", "SimulatedTimeout", "TokenBucket"]
+__all__ = [
+    "ALL_FAULT_KINDS",
+    "FAULT_KINDS",
+    "DroppedConnection",
+    "FaultConfig",
+    "FaultInjector",
+    "SimulatedTimeout",
+    "TokenBucket",
+]
 
-FaultKind = Literal["429", "500", "503", "drop", "timeout", "truncate"]
+FaultKind = Literal["429", "500", "503", "drop", "timeout", "truncate", "lost"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "drop", "timeout", "truncate")
+"""The faults injected by default: each refuses the request before the sandbox applies it."""
+ALL_FAULT_KINDS: tuple[FaultKind, ...] = (*FAULT_KINDS, "lost")
+"""Also ``lost``: the sandbox APPLIES the request, then drops the connection before answering (the
+client cannot know whether its write happened: what exactly-once reconciliation is for)."""
 
 
 class DroppedConnection(Exception):
@@ -50,9 +62,9 @@ class FaultConfig:
             raise ValueError("latency_ms must not be negative")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ValueError("rate_limit must be positive")
-        unknown = set(self.kinds) - set(FAULT_KINDS)
+        unknown = set(self.kinds) - set(ALL_FAULT_KINDS)
         if unknown or not self.kinds:
-            raise ValueError(f"fault kinds must be among {', '.join(FAULT_KINDS)}")
+            raise ValueError(f"fault kinds must be among {', '.join(ALL_FAULT_KINDS)}")
 
 
 class TokenBucket:
@@ -123,8 +135,17 @@ class FaultInjector:
             raise DroppedConnection("connection dropped by the sandbox")
         elif kind == "timeout":
             raise SimulatedTimeout("the sandbox did not answer in time")
+        elif kind == "lost":
+            await self._apply_and_drop(scope, receive)
         else:  # truncate: the request is NOT applied, the client gets half a JSON body
             await _send_raw(send, 200, b'{"status": 200, "data": [{"id": 1, "na')
+
+    async def _apply_and_drop(self, scope: Scope, receive: Receive) -> None:
+        async def swallow(message: Message) -> None:
+            del message  # the answer never reaches the client
+
+        await self.app(scope, receive, swallow)
+        raise DroppedConnection("the sandbox applied the request and dropped the connection")
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:

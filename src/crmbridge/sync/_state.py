@@ -36,6 +36,7 @@ intents = sa.Table(
     _metadata,
     sa.Column("source", sa.String(300), primary_key=True),
     sa.Column("target_system", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("marker", sa.String(200), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -64,6 +65,7 @@ class Intent:
 
     source: Ref
     target_system: str
+    kind: str
     marker: str
     fingerprint: str
     created_at: datetime
@@ -154,11 +156,12 @@ class StateStore:
 
     # -- intents -------------------------------------------------------------------------------
 
-    def record_intent(self, source: Ref, target_system: str, *, marker: str, fingerprint: str) -> None:
-        """Note, before a create is sent, that ``source`` is about to be created in ``target_system``."""
+    def record_intent(self, source: Ref, target_system: str, *, kind: str, marker: str, fingerprint: str) -> None:
+        """Note, before a create is sent, that ``source`` (a canonical ``kind``) is about to be created."""
         values = {
             "source": str(source),
             "target_system": target_system,
+            "kind": kind,
             "marker": marker,
             "fingerprint": fingerprint,
             "created_at": _now(),
@@ -194,7 +197,8 @@ class StateStore:
         with self.engine.connect() as db:
             rows = db.execute(query).all()
         return [
-            Intent(Ref.parse(r.source), r.target_system, r.marker, r.fingerprint, _aware(r.created_at)) for r in rows
+            Intent(Ref.parse(r.source), r.target_system, r.kind, r.marker, r.fingerprint, _aware(r.created_at))
+            for r in rows
         ]
 
     # -- checkpoints ---------------------------------------------------------------------------

@@ -1,0 +1,333 @@
+"""Moving records from one CRM to another through the canonical model, exactly once.
+
+How a run goes, kind by kind in dependency order (contacts before the records that refer to
+them):
+
+1. **Reconcile** creates that an earlier run started and never confirmed (a crash, a kill, an
+   ambiguous network failure): the target is searched for a record matching what would have
+   been written (a fingerprint search: every field of the create body equal); found, it is
+   linked; not found, the intent is dropped and the record is created again below.
+2. **Read** the source: everything on the first run, then only what changed since the
+   checkpoint (minus an overlap window), where the source can filter by update time.
+3. **Write** each record: unchanged ones (same content fingerprint as last written) are
+   skipped; linked ones are updated in place; new ones are created after recording the intent,
+   and linked when the create is confirmed. References go through the crosswalk: a record whose
+   reference has no counterpart yet is not written with a dangling id but recorded as a failure.
+4. **Checkpoint**: the high-water mark moves to the newest source update that was handled, but
+   never past a record that failed, so the next run tries it again.
+
+``dry_run=True`` reads and translates everything and writes nothing (neither the target nor the
+state store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crmbridge._connection import Connection
+from crmbridge.canonical import Record, Ref
+from crmbridge.errors import AmbiguousWriteError, APIError, CrmBridgeError, MappingError, UnsupportedOperation
+from crmbridge.sync._state import StateStore
+
+__all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "fingerprint", "migrate"]
+
+KIND_ORDER: tuple[str, ...] = ("contact", "event", "task", "activity")
+"""Kinds in dependency order: records that others refer to come first."""
+
+OVERLAP = timedelta(minutes=5)
+"""Re-read this much before the checkpoint, so records updated while the last run read are not missed."""
+
+Progress = Callable[[str, int], None]
+
+
+def fingerprint(record: Record) -> str:
+    """A hash of a record's content (not its identity): equal fingerprints mean nothing to write."""
+    content = record.model_dump(mode="json", exclude={"ref"})
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _field_of(path: str) -> str:
+    """``tags[1]`` -> ``tags[*]``: the loss report counts fields, not positions."""
+    out, depth = [], 0
+    for char in path:
+        if char == "[":
+            depth += 1
+            out.append("[*")
+        elif char == "]":
+            depth -= 1
+            out.append("]")
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+@dataclass
+class KindReport:
+    """What a run did with one kind."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reconciled: int = 0
+    failed: int = 0
+    dropped_fields: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "reconciled": self.reconciled,
+            "failed": self.failed,
+            "dropped_fields": dict(sorted(self.dropped_fields.items())),
+        }
+
+
+@dataclass
+class MigrationReport:
+    """The outcome of a run: per kind counts, the failures with reasons, the fields dropped."""
+
+    job: str
+    source: str
+    target: str
+    dry_run: bool
+    kinds: dict[str, KindReport] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    skipped_kinds: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "job": self.job,
+            "source": self.source,
+            "target": self.target,
+            "dry_run": self.dry_run,
+            "kinds": {kind: report.as_dict() for kind, report in self.kinds.items()},
+            "skipped_kinds": self.skipped_kinds,
+            "failures": self.failures,
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        """Save the report as a JSON file."""
+        Path(path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def _ordered(kinds: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(kinds))
+    return sorted(wanted, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER))
+
+
+def _marker(source: Ref) -> str:
+    return f"crmbridge:{source}"
+
+
+class _Run:
+    """One migration run (kept in one object so each step is a small method)."""
+
+    def __init__(
+        self,
+        source: Connection,
+        target: Connection,
+        state: StateStore,
+        report: MigrationReport,
+        *,
+        dry_run: bool,
+        progress: Progress | None,
+    ) -> None:
+        self.source = source
+        self.target = target
+        self.state = state
+        self.report = report
+        self.dry_run = dry_run
+        self.progress = progress
+
+    # -- the kinds -----------------------------------------------------------------------------
+
+    def move(self, kind: str) -> None:
+        counts = self.report.kinds.setdefault(kind, KindReport())
+        if not self.dry_run:
+            self.reconcile(kind, counts)
+        since = self.state.checkpoint(self.report.job, kind)
+        newest: datetime | None = since
+        oldest_failure: datetime | None = None
+        for record in self.read(kind, since):
+            counts.read += 1
+            if self.progress is not None:
+                self.progress(kind, counts.read)
+            changed_at = _changed_at(record)
+            if not self.write(kind, record, counts) and changed_at is not None:
+                oldest_failure = changed_at if oldest_failure is None else min(oldest_failure, changed_at)
+            if changed_at is not None and (newest is None or changed_at > newest):
+                newest = changed_at
+        for failure in self.source.failures:
+            self.fail(kind, counts, None, f"unreadable source record at position {failure.position}: {failure.error}")
+        self.source.failures.clear()
+        mark = oldest_failure - timedelta(microseconds=1) if oldest_failure is not None else newest
+        if not self.dry_run and mark is not None and mark != since:
+            self.state.set_checkpoint(self.report.job, kind, mark)
+
+    def read(self, kind: str, since: datetime | None) -> Iterator[Record]:
+        # Without an incremental filter a full read is done, and fingerprints skip what did not change.
+        windows = [{"updated_since": since - OVERLAP}, {}] if since is not None else [{}]
+        return _list_with_fallback(self.source, kind, windows)
+
+    # -- one record ----------------------------------------------------------------------------
+
+    def write(self, kind: str, record: Record, counts: KindReport) -> bool:
+        """Create, update or skip ``record``; False when it failed (and was recorded)."""
+        assert record.ref is not None, "records read from a CRM have a ref"
+        for path in self.target.adapter.unsupported(record):
+            counts.dropped_fields[_field_of(path)] += 1
+        linked = self.state.target_of(record.ref, self.target.system)
+        digest = fingerprint(record)
+        try:
+            if linked is not None and linked[1] == digest:
+                counts.unchanged += 1
+            elif linked is not None:
+                self.update(record, linked[0], digest)
+                counts.updated += 1
+            else:
+                self.create(kind, record, digest)
+                counts.created += 1
+        except (CrmBridgeError, ValueError) as error:
+            self.fail(kind, counts, record.ref, _reason(error))
+            return False
+        if not self.dry_run:
+            self.state.clear_failure(self.report.job, record.ref)
+        return True
+
+    def update(self, record: Record, target_ref: Ref, digest: str) -> None:
+        if self.dry_run:
+            self.target.adapter.to_update(record, resolve=self.state.resolve)
+            return
+        self.target.update(record, resolve=self.state.resolve, ref=target_ref)
+        self.state.link(record.ref, target_ref, fingerprint=digest)  # type: ignore[arg-type]
+
+    def create(self, kind: str, record: Record, digest: str) -> None:
+        source = record.ref
+        assert source is not None
+        # Translating first: a record that cannot be written leaves no intent behind.
+        self.target.adapter.from_canonical(record, resolve=self.state.resolve)
+        if self.dry_run:
+            return
+        self.state.record_intent(source, self.target.system, kind=kind, marker=_marker(source), fingerprint=digest)
+        try:
+            created = self.target.create(record, resolve=self.state.resolve)
+        except AmbiguousWriteError:
+            raise  # the intent stays: the next run finds out whether the create happened
+        except (CrmBridgeError, ValueError):
+            self.state.drop_intent(source, self.target.system)
+            raise
+        self.state.confirm(source, created, fingerprint=digest)
+
+    def fail(self, kind: str, counts: KindReport, ref: Ref | None, reason: str) -> None:
+        counts.failed += 1
+        self.report.failures.append({"kind": kind, "source": str(ref) if ref else "", "reason": reason})
+        if ref is not None and not self.dry_run:
+            self.state.record_failure(self.report.job, ref, kind, reason)
+
+    # -- exactly once --------------------------------------------------------------------------
+
+    def reconcile(self, kind: str, counts: KindReport) -> None:
+        """Settle the creates of earlier runs that were never confirmed."""
+        for intent in self.state.pending_intents(self.target.system):
+            if intent.source.system != self.source.system or intent.kind != kind:
+                continue
+            try:
+                record = self.source.get(kind, intent.source)
+                match = self.find_in_target(kind, record, intent.created_at)
+            except (CrmBridgeError, ValueError) as error:
+                self.fail(kind, counts, intent.source, f"could not reconcile an unconfirmed create: {_reason(error)}")
+                continue
+            if match is None:
+                self.state.drop_intent(intent.source, self.target.system)
+            else:
+                self.state.confirm(intent.source, match, fingerprint=intent.fingerprint)
+                counts.reconciled += 1
+
+    def find_in_target(self, kind: str, record: Record, since: datetime) -> Ref | None:
+        """The target record an unconfirmed create of ``record`` produced, if any (fingerprint search)."""
+        expected = self.target.adapter.from_canonical(record, resolve=self.state.resolve)
+        taken = {target for _, target in self.state.links(self.target.system)}
+        for candidate in self.candidates(kind, since - OVERLAP):
+            if candidate.ref is None or candidate.ref in taken:
+                continue
+            body = self.target.adapter.from_canonical(candidate)
+            if all(body.get(key) == value for key, value in expected.items() if key in body):
+                return candidate.ref
+        return None
+
+    def candidates(self, kind: str, since: datetime) -> Iterator[Record]:
+        windows = [{"updated_since": since}, {"created_since": since}, {}]
+        return _list_with_fallback(self.target, kind, windows)
+
+
+def _list_with_fallback(connection: Connection, kind: str, windows: Sequence[Mapping[str, Any]]) -> Iterator[Record]:
+    """Records of the first filter window the CRM supports (an unsupported one fails on the first page)."""
+    for window in windows:
+        records = connection.list(kind, on_error="skip", **window)
+        try:
+            first = next(records)
+        except StopIteration:
+            return
+        except UnsupportedOperation:
+            continue
+        yield first
+        yield from records
+        return
+
+
+def _changed_at(record: Record) -> datetime | None:
+    value = getattr(record, "updated_at", None) or getattr(record, "created_at", None)
+    return value if isinstance(value, datetime) else None
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, AmbiguousWriteError):
+        return f"{error} (will be reconciled on the next run)"
+    if isinstance(error, MappingError | APIError | UnsupportedOperation):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def migrate(
+    *,
+    source: Connection,
+    target: Connection,
+    kinds: Sequence[str] | None = None,
+    state: StateStore | str | Path = "crmbridge-state.db",
+    job: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> MigrationReport:
+    """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
+
+    ``state`` is a :class:`StateStore` or where to keep one (a SQLite path or a
+    ``postgresql://`` URL). Running again resumes: what was moved is not moved twice, what
+    changed is updated, what failed is tried again. See the module docstring.
+    """
+    if source.system == target.system:
+        raise ValueError("source and target are the same system; crmbridge migrates between CRMs")
+    store = state if isinstance(state, StateStore) else StateStore(state)
+    chosen = _ordered(kinds if kinds is not None else source.adapter.kinds & target.adapter.kinds)
+    report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
+    run = _Run(source, target, store, report, dry_run=dry_run, progress=progress)
+    for kind in chosen:
+        if kind not in source.adapter.kinds or kind not in target.adapter.kinds:
+            report.skipped_kinds[kind] = (
+                f"{source.system if kind not in source.adapter.kinds else target.system} has no {kind}"
+            )
+            continue
+        run.move(kind)
+    if store is not state:
+        store.close()
+    return report
