@@ -84,6 +84,14 @@ class AsyncBackend(Protocol):
     async def aclose(self) -> None: ...
 
 
+async def _prepare(backend: AsyncBackend) -> None:
+    # A backend may need I/O before its adapter can translate (EstatePrime loads its lookup
+    # lists); the sync twin does that inside the adapter, the async one cannot, so it is awaited here.
+    prepare = getattr(backend, "prepare", None)
+    if prepare is not None:
+        await prepare()
+
+
 @dataclass(frozen=True)
 class ListFailure:
     """A listed object that could not be translated (``list(..., on_error="skip")``)."""
@@ -191,6 +199,7 @@ class AsyncConnection:
     async def list(self, kind: str, *, on_error: OnError = "raise", **filters: Any) -> AsyncIterator[Record]:
         """Every record of ``kind`` matching ``filters``, paging on its own."""
         self.adapter.check_kind(kind)
+        await _prepare(self.backend)
         position = 0
         async for payload in self.backend.list_payloads(kind, filters):
             try:
@@ -204,10 +213,12 @@ class AsyncConnection:
     async def get(self, kind: str, ref_or_id: Ref | str | int) -> Record:
         """The record ``ref_or_id`` of ``kind``."""
         self.adapter.check_kind(kind)
+        await _prepare(self.backend)
         return self.adapter.to_canonical(kind, await self.backend.get_payload(kind, _ident(ref_or_id)))
 
     async def create(self, record: Record, *, resolve: Resolver | None = None) -> Ref:
         """Create ``record`` in the CRM; the new Ref."""
+        await _prepare(self.backend)
         body = self.adapter.from_canonical(record, resolve=resolve)
         return await self.backend.create_payload(record.KIND, body)
 
@@ -221,6 +232,7 @@ class AsyncConnection:
     ) -> None:
         """Update the CRM's copy of ``record`` (only ``fields`` when given; see :meth:`Connection.update`)."""
         ref = _target_ref(record, self.system, ref)
+        await _prepare(self.backend)
         await self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
 
     async def delete(self, ref: Ref) -> None:

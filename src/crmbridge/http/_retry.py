@@ -27,7 +27,7 @@ class RetryPolicy:
       more gets its error raised instead (waiting less than asked would only bounce again).
     """
 
-    attempts: int = 6
+    attempts: int = 8
     timeout: float = 120.0
     wait_initial: float = 0.2
     wait_max: float = 10.0

@@ -230,4 +230,13 @@ def make_sandbox(
         exception_handlers={_ApiError: _on_api_error, HTTPException: _on_http_error},
     )
     wrapped, injector = wrap_with_faults(_BearerAuth(app, token), faults)
-    return Sandbox(system=SYSTEM, app=wrapped, store=store, token=token, faults=injector, base_url=BASE_URL)
+    return Sandbox(
+        system=SYSTEM,
+        app=wrapped,
+        store=store,
+        token=token,
+        faults=injector,
+        base_url=BASE_URL,
+        # A client or connection built from client_options() then reads times in this zone.
+        extra_client_options={"timezone": timezone},
+    )
