@@ -28,6 +28,7 @@ EXPECTED = {
         "Event",
         "Lookup",
         "MappingError",
+        "MigrationReport",
         "Money",
         "Person",
         "Phone",
@@ -36,6 +37,7 @@ EXPECTED = {
         "Reminder",
         "RemoteMeeting",
         "Resolver",
+        "StateStore",
         "Task",
         "UnresolvedReference",
         "UnsupportedKind",
@@ -44,6 +46,7 @@ EXPECTED = {
         "available_systems",
         "errors",
         "get_adapter",
+        "migrate",
         "register_adapter",
     },
     crmbridge.canonical: {

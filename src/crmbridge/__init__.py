@@ -32,6 +32,7 @@ from crmbridge.canonical import (
     Video,
 )
 from crmbridge.errors import CrmBridgeError, MappingError, UnresolvedReference, UnsupportedKind
+from crmbridge.sync import MigrationReport, StateStore, migrate
 
 __version__ = "0.1.0"
 
@@ -53,6 +54,7 @@ __all__ = [
     "ListFailure",
     "Lookup",
     "MappingError",
+    "MigrationReport",
     "Money",
     "Person",
     "Phone",
@@ -61,6 +63,7 @@ __all__ = [
     "Reminder",
     "RemoteMeeting",
     "Resolver",
+    "StateStore",
     "Task",
     "UnresolvedReference",
     "UnsupportedKind",
@@ -71,5 +74,6 @@ __all__ = [
     "connect_async",
     "errors",
     "get_adapter",
+    "migrate",
     "register_adapter",
 ]

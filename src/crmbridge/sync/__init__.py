@@ -1,5 +1,16 @@
-"""Migration and feed machinery. So far: the state store (crosswalk, intents, checkpoints, failures)."""
+"""Migration and feed machinery: the state store and the migration engine."""
 
+from crmbridge.sync._migrate import KIND_ORDER, KindReport, MigrationReport, fingerprint, migrate
 from crmbridge.sync._state import Failure, Intent, StateStore, engine_url
 
-__all__ = ["Failure", "Intent", "StateStore", "engine_url"]
+__all__ = [
+    "KIND_ORDER",
+    "Failure",
+    "Intent",
+    "KindReport",
+    "MigrationReport",
+    "StateStore",
+    "engine_url",
+    "fingerprint",
+    "migrate",
+]

@@ -36,7 +36,7 @@ from crmbridge.canonical import Record, Ref
 from crmbridge.errors import AmbiguousWriteError, APIError, CrmBridgeError, MappingError, UnsupportedOperation
 from crmbridge.sync._state import StateStore
 
-__all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "fingerprint", "migrate"]
+__all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "changed_fields", "content_of", "fingerprint", "migrate"]
 
 KIND_ORDER: tuple[str, ...] = ("contact", "event", "task", "activity")
 """Kinds in dependency order: records that others refer to come first."""
@@ -47,10 +47,25 @@ OVERLAP = timedelta(minutes=5)
 Progress = Callable[[str, int], None]
 
 
+def content_of(record: Record) -> dict[str, Any]:
+    """A record's content (not its identity) as canonical JSON."""
+    return record.model_dump(mode="json", exclude={"ref"})
+
+
 def fingerprint(record: Record) -> str:
-    """A hash of a record's content (not its identity): equal fingerprints mean nothing to write."""
-    content = record.model_dump(mode="json", exclude={"ref"})
+    """A hash of a record's content: equal fingerprints mean nothing to write."""
+    return _digest(content_of(record))
+
+
+def _digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> set[str] | None:
+    """The canonical fields whose value changed (None: unknown, so every field)."""
+    if before is None:
+        return None
+    return {name for name, value in after.items() if before.get(name) != value}
 
 
 def _field_of(path: str) -> str:
@@ -142,13 +157,22 @@ class _Run:
         *,
         dry_run: bool,
         progress: Progress | None,
+        links: Mapping[Ref, Ref],
     ) -> None:
+        self.links = links
         self.source = source
         self.target = target
         self.state = state
         self.report = report
         self.dry_run = dry_run
         self.progress = progress
+
+    def resolve(self, ref: Ref, system: str) -> Ref | None:
+        """Fixed counterparts first (users, offices: ``links=``), then the crosswalk of moved records."""
+        fixed = self.links.get(ref)
+        if fixed is not None and fixed.system == system:
+            return fixed
+        return self.state.resolve(ref, system)
 
     # -- the kinds -----------------------------------------------------------------------------
 
@@ -188,15 +212,16 @@ class _Run:
         for path in self.target.adapter.unsupported(record):
             counts.dropped_fields[_field_of(path)] += 1
         linked = self.state.target_of(record.ref, self.target.system)
-        digest = fingerprint(record)
+        content = content_of(record)
+        digest = _digest(content)
         try:
             if linked is not None and linked[1] == digest:
                 counts.unchanged += 1
             elif linked is not None:
-                self.update(record, linked[0], digest)
+                self.update(record, linked[0], content, digest)
                 counts.updated += 1
             else:
-                self.create(kind, record, digest)
+                self.create(kind, record, content, digest)
                 counts.created += 1
         except (CrmBridgeError, ValueError) as error:
             self.fail(kind, counts, record.ref, _reason(error))
@@ -205,29 +230,33 @@ class _Run:
             self.state.clear_failure(self.report.job, record.ref)
         return True
 
-    def update(self, record: Record, target_ref: Ref, digest: str) -> None:
+    def update(self, record: Record, target_ref: Ref, content: dict[str, Any], digest: str) -> None:
+        assert record.ref is not None
+        # Only the fields that changed since the last write: some CRMs append list items on
+        # update (Activix emails and phones), so resending everything would duplicate them.
+        fields = changed_fields(self.state.written_content(record.ref, self.target.system), content)
         if self.dry_run:
-            self.target.adapter.to_update(record, resolve=self.state.resolve)
+            self.target.adapter.to_update(record, fields=fields, resolve=self.resolve)
             return
-        self.target.update(record, resolve=self.state.resolve, ref=target_ref)
-        self.state.link(record.ref, target_ref, fingerprint=digest)  # type: ignore[arg-type]
+        self.target.update(record, fields=fields, resolve=self.resolve, ref=target_ref)
+        self.state.link(record.ref, target_ref, fingerprint=digest, content=content)
 
-    def create(self, kind: str, record: Record, digest: str) -> None:
+    def create(self, kind: str, record: Record, content: dict[str, Any], digest: str) -> None:
         source = record.ref
         assert source is not None
         # Translating first: a record that cannot be written leaves no intent behind.
-        self.target.adapter.from_canonical(record, resolve=self.state.resolve)
+        self.target.adapter.from_canonical(record, resolve=self.resolve)
         if self.dry_run:
             return
         self.state.record_intent(source, self.target.system, kind=kind, marker=_marker(source), fingerprint=digest)
         try:
-            created = self.target.create(record, resolve=self.state.resolve)
+            created = self.target.create(record, resolve=self.resolve)
         except AmbiguousWriteError:
             raise  # the intent stays: the next run finds out whether the create happened
         except (CrmBridgeError, ValueError):
             self.state.drop_intent(source, self.target.system)
             raise
-        self.state.confirm(source, created, fingerprint=digest)
+        self.state.confirm(source, created, fingerprint=digest, content=content)
 
     def fail(self, kind: str, counts: KindReport, ref: Ref | None, reason: str) -> None:
         counts.failed += 1
@@ -256,7 +285,7 @@ class _Run:
 
     def find_in_target(self, kind: str, record: Record, since: datetime) -> Ref | None:
         """The target record an unconfirmed create of ``record`` produced, if any (fingerprint search)."""
-        expected = self.target.adapter.from_canonical(record, resolve=self.state.resolve)
+        expected = self.target.adapter.from_canonical(record, resolve=self.resolve)
         taken = {target for _, target in self.state.links(self.target.system)}
         for candidate in self.candidates(kind, since - OVERLAP):
             if candidate.ref is None or candidate.ref in taken:
@@ -308,19 +337,22 @@ def migrate(
     job: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    links: Mapping[Ref, Ref] | None = None,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
 
     ``state`` is a :class:`StateStore` or where to keep one (a SQLite path or a
-    ``postgresql://`` URL). Running again resumes: what was moved is not moved twice, what
-    changed is updated, what failed is tried again. See the module docstring.
+    ``postgresql://`` URL). ``links`` gives the counterparts of records that are not migrated but
+    referred to, such as users (``{Ref("estateprime", "user", "3"): Ref("activix", "user", "77")}``).
+    Running again resumes: what was moved is not moved twice, what changed is updated, what failed
+    is tried again. See the module docstring.
     """
     if source.system == target.system:
         raise ValueError("source and target are the same system; crmbridge migrates between CRMs")
     store = state if isinstance(state, StateStore) else StateStore(state)
     chosen = _ordered(kinds if kinds is not None else source.adapter.kinds & target.adapter.kinds)
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
-    run = _Run(source, target, store, report, dry_run=dry_run, progress=progress)
+    run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {})
     for kind in chosen:
         if kind not in source.adapter.kinds or kind not in target.adapter.kinds:
             report.skipped_kinds[kind] = (

@@ -7,10 +7,11 @@ process killed at any point leaves the store consistent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +29,7 @@ crosswalk = sa.Table(
     sa.Column("target_system", sa.String(40), primary_key=True),
     sa.Column("target", sa.String(300), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("content", sa.JSON, nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("crosswalk_by_target", "target"),
 )
@@ -112,7 +114,7 @@ class StateStore:
     def __repr__(self) -> str:
         return f"StateStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
-    def _upsert(self, table: sa.Table, values: dict[str, object], keys: list[str]) -> sa.Executable:
+    def _upsert(self, table: sa.Table, values: Mapping[str, object], keys: list[str]) -> sa.Executable:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(table).values(**values)
         updates = {k: statement.excluded[k] for k in values if k not in keys}
@@ -121,13 +123,18 @@ class StateStore:
 
     # -- crosswalk -----------------------------------------------------------------------------
 
-    def link(self, source: Ref, target: Ref, *, fingerprint: str) -> None:
-        """Record that ``source`` lives in the target system as ``target`` (with its content fingerprint)."""
+    def link(self, source: Ref, target: Ref, *, fingerprint: str, content: dict[str, Any] | None = None) -> None:
+        """Record that ``source`` lives in the target system as ``target``.
+
+        ``fingerprint`` identifies the content written; ``content`` (the canonical JSON written)
+        lets a later run send only the fields that changed.
+        """
         values = {
             "source": str(source),
             "target_system": target.system,
             "target": str(target),
             "fingerprint": fingerprint,
+            "content": content,
             "updated_at": _now(),
         }
         with self.engine.begin() as db:
@@ -141,6 +148,15 @@ class StateStore:
         with self.engine.connect() as db:
             row = db.execute(query).first()
         return None if row is None else (Ref.parse(row.target), row.fingerprint)
+
+    def written_content(self, source: Ref, target_system: str) -> dict[str, Any] | None:
+        """The canonical JSON last written for ``source`` into ``target_system``, if kept."""
+        query = sa.select(crosswalk.c.content).where(
+            crosswalk.c.source == str(source), crosswalk.c.target_system == target_system
+        )
+        with self.engine.connect() as db:
+            content = db.execute(query).scalar_one_or_none()
+        return content if isinstance(content, dict) else None
 
     def resolve(self, ref: Ref, system: str) -> Ref | None:
         """A resolver for ``Adapter.from_canonical``: the crosswalk's counterpart of ``ref`` in ``system``."""
@@ -169,13 +185,14 @@ class StateStore:
         with self.engine.begin() as db:
             db.execute(self._upsert(intents, values, ["source", "target_system"]))
 
-    def confirm(self, source: Ref, target: Ref, *, fingerprint: str) -> None:
+    def confirm(self, source: Ref, target: Ref, *, fingerprint: str, content: dict[str, Any] | None = None) -> None:
         """A create succeeded: link the records and drop the intent, in one transaction."""
         link = {
             "source": str(source),
             "target_system": target.system,
             "target": str(target),
             "fingerprint": fingerprint,
+            "content": content,
             "updated_at": _now(),
         }
         with self.engine.begin() as db:

@@ -1,0 +1,144 @@
+"""Migrations end to end between sandboxes: EstatePrime contacts and communications into Activix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import crmbridge
+from crmbridge import Connection, Ref
+from crmbridge.sandbox import FaultConfig, Sandbox, make_sandbox
+from crmbridge.sync import StateStore, migrate
+
+USERS = {Ref("estateprime", "user", str(i)): Ref("activix", "user", str(1 + i % 3)) for i in range(1, 40)}
+
+
+def source(records: int = 8) -> Sandbox:
+    return make_sandbox("estateprime", seed_records=records, seed=11)
+
+
+def connect(sandbox: Sandbox, **options: object) -> Connection:
+    if sandbox.system == "activix":
+        options = {"default_lead_type": "web_order", "default_region": "US", **options}
+    return crmbridge.connect(sandbox.system, **sandbox.client_options(), **options)
+
+
+def leads(target: Sandbox) -> list[crmbridge.Record]:
+    with connect(target) as crm:
+        return list(crm.list("contact"))
+
+
+def test_first_run_moves_contacts_then_communications(tmp_path: Path) -> None:
+    """Every contact becomes one lead and every communication lands on its contact's lead."""
+    ep, ax = source(), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        report = migrate(source=src, target=dst, kinds=["activity", "contact"], state=tmp_path / "s.db", links=USERS)
+        contacts = list(src.list("contact"))
+        activities = list(src.list("activity"))
+    assert list(report.kinds) == ["contact", "activity"], "contacts move first"
+    assert report.kinds["contact"].created == len(contacts) == report.kinds["contact"].read
+    assert report.kinds["activity"].created == len(activities)
+    assert report.failures == []
+    moved = leads(ax)
+    assert sorted((c.first_name, c.last_name) for c in moved) == sorted((c.first_name, c.last_name) for c in contacts)
+    state = StateStore(tmp_path / "s.db")
+    first = contacts[0]
+    assert first.ref is not None
+    lead_ref = state.resolve(first.ref, "activix")
+    assert lead_ref is not None
+    assert lead_ref.kind == "lead"
+    with connect(ax) as dst:
+        on_lead = [a for a in dst.list("activity") if a.contact == lead_ref]  # type: ignore[attr-defined]
+    assert len(on_lead) == sum(1 for a in activities if a.contact == first.ref)  # type: ignore[attr-defined]
+    assert report.kinds["contact"].dropped_fields["tags[*]"] > 0, "EstatePrime tags have no Activix home"
+
+
+def test_second_run_changes_nothing(tmp_path: Path) -> None:
+    """Running again reads only what changed since the checkpoint (its overlap window) and writes nothing."""
+    ep, ax = source(), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        again = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert again.kinds["contact"].created == again.kinds["contact"].updated == 0
+    assert again.kinds["contact"].unchanged == again.kinds["contact"].read
+    assert again.kinds["contact"].read < first.kinds["contact"].read, "the checkpoint limits what is read"
+    assert len(leads(ax)) == first.kinds["contact"].created == 8
+
+
+def test_changed_source_record_updates_its_target(tmp_path: Path) -> None:
+    """A contact edited in the source after a run is updated in place, not created again."""
+    ep, ax = source(), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        document = ep.store.get("contacts", "1")
+        assert document is not None
+        ep.store.put("contacts", "1", {**document, "last_name": "Renamed", "date_updated": "2030-01-01 00:00:00"})
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert (second.kinds["contact"].updated, second.kinds["contact"].created) == (1, 0)
+    assert [c.last_name for c in leads(ax)].count("Renamed") == 1
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    """A dry run reads and translates everything, reports what it would do, and writes nothing."""
+    ep, ax = source(), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS, dry_run=True)
+    assert report.dry_run is True
+    assert report.kinds["contact"].created == report.kinds["contact"].read > 0
+    assert leads(ax) == []
+    assert StateStore(tmp_path / "s.db").checkpoint(report.job, "contact") is None
+
+
+def test_unresolved_reference_is_a_failure_not_a_dangling_id(tmp_path: Path) -> None:
+    """Without a counterpart for a contact's owner, that contact is not written but reported; others move."""
+    ep, ax = source(3), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        owned = [c for c in src.list("contact") if c.owners]  # type: ignore[attr-defined]
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db")
+    assert owned, "the seed gives some contacts owners"
+    assert report.kinds["contact"].failed == len(owned)
+    assert report.kinds["contact"].created == 3 - len(owned)
+    assert all("no counterpart in activix" in failure["reason"] for failure in report.failures)
+    assert sorted(f["source"] for f in report.failures) == sorted(str(c.ref) for c in owned)
+    assert len(leads(ax)) == 3 - len(owned)
+    assert len(StateStore(tmp_path / "s.db").failures(report.job)) == len(owned)
+
+
+def test_lost_answers_are_reconciled_without_duplicates(tmp_path: Path) -> None:
+    """Creates whose answers were lost are found again on the next run: every contact exists exactly once."""
+    ep, db = source(10), tmp_path / "activix.db"
+    flaky = make_sandbox("activix", db=db, faults=FaultConfig(error_rate=0.5, kinds=("lost",), seed=2))
+    with connect(ep) as src, connect(flaky) as dst:
+        first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        contacts = list(src.list("contact"))
+    assert first.kinds["contact"].failed > 0, "some answers were lost"
+    assert all("reconciled" in f["reason"] for f in first.failures)
+    flaky.store.close()
+    steady = make_sandbox("activix", db=db)
+    with connect(ep) as src, connect(steady) as dst:
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert second.kinds["contact"].reconciled == first.kinds["contact"].failed
+    assert second.failures == []
+    names = sorted((c.first_name, c.last_name) for c in leads(steady))
+    assert names == sorted((c.first_name, c.last_name) for c in contacts)
+
+
+def test_same_system_is_refused(tmp_path: Path) -> None:
+    """Migrating a CRM into itself is refused (its Refs would be taken as the target's own)."""
+    ep = source(1)
+    with connect(ep) as one, connect(ep) as two, pytest.raises(ValueError, match="same system"):
+        migrate(source=one, target=two, state=tmp_path / "s.db")
+
+
+def test_report_is_written_as_json(tmp_path: Path) -> None:
+    """The report round-trips through its JSON file with counts and dropped fields."""
+    import json
+
+    ep, ax = source(2), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        report = migrate(source=src, target=dst, kinds=["contact", "event"], state=tmp_path / "s.db", links=USERS)
+    report.write_json(tmp_path / "report.json")
+    saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert saved["kinds"]["contact"]["created"] == 2
+    assert saved["skipped_kinds"] == {"event": "activix has no event"}
