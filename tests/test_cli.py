@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -49,3 +50,63 @@ def test_demo_prints_valid_canonical_records() -> None:
     for line in lines:
         record = RECORD_TYPES[line["kind"]].model_validate(line["record"])
         assert record.model_dump(mode="json") == line["record"]
+
+
+def test_sandbox_serve_answers_over_loopback() -> None:
+    """`crmbridge sandbox serve` serves a seeded sandbox on 127.0.0.1 that answers with its token."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "crmbridge.cli",
+        "sandbox",
+        "serve",
+        "estateprime",
+        "--port",
+        str(port),
+        "--seed-records",
+        "3",
+    ]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as server:
+        _check_serving(server, port)
+
+
+def _check_serving(server: Any, port: int) -> None:
+    import time
+
+    import httpx
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/api/contacts", headers={"Authorization": "Bearer sandbox-token"}
+                )
+                break
+            except httpx.ConnectError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else "server exited"
+                assert time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.json()["total_results"] == 3
+        assert httpx.get(f"http://127.0.0.1:{port}/api/contacts").status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_sandbox_serve_refuses_an_unknown_crm_and_a_public_host() -> None:
+    """An unknown CRM or a non-loopback host is a usage error (exit 2) with a one-line message."""
+    unknown = runner.invoke(app, ["sandbox", "serve", "nocrm"])
+    assert unknown.exit_code == 2
+    assert "no sandbox for system 'nocrm'" in unknown.output
+    public = runner.invoke(app, ["sandbox", "serve", "rechat", "--host", "0.0.0.0"])
+    assert public.exit_code == 2
+    assert "loopback only" in public.output

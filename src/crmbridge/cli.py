@@ -101,3 +101,7 @@ def sandbox_serve(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m crmbridge.cli`
+    main()
