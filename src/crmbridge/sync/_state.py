@@ -61,6 +61,33 @@ failures = sa.Table(
 )
 
 
+feed_records = sa.Table(
+    "feed_records",
+    _metadata,
+    sa.Column("feed", sa.String(200), primary_key=True),
+    sa.Column("ref", sa.String(300), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("feed_records_by_kind", "feed", "kind"),
+)
+feed_seq = sa.Table(
+    "feed_seq",
+    _metadata,
+    sa.Column("feed", sa.String(200), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+feed_pending = sa.Table(
+    "feed_pending",
+    _metadata,
+    sa.Column("feed", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("ref", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("old_fingerprint", sa.String(64), nullable=True),
+)
+
+
 @dataclass(frozen=True)
 class Intent:
     """A create that was started and not confirmed: it may or may not exist in the target."""
@@ -253,6 +280,85 @@ class StateStore:
         with self.engine.connect() as db:
             rows = db.execute(query).all()
         return [Failure(r.job, Ref.parse(r.source), r.kind, r.reason, _aware(r.at)) for r in rows]
+
+    # -- feeds ---------------------------------------------------------------------------------
+    #
+    # An emitted change is made durable in two steps around the write of its line: ``feed_begin``
+    # allocates its seq and records the new fingerprint with the old one kept as "pending";
+    # ``feed_end`` drops the pending row. ``feed_recover`` settles pending rows after a crash from
+    # the last seq the output really holds: written ones stay, unwritten ones are rolled back.
+
+    def feed_fingerprint(self, feed: str, ref: Ref) -> str | None:
+        """The fingerprint of ``ref`` as last emitted by ``feed`` (None: never, or deleted)."""
+        query = sa.select(feed_records.c.fingerprint).where(feed_records.c.feed == feed, feed_records.c.ref == str(ref))
+        with self.engine.connect() as db:
+            value = db.execute(query).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def feed_seen(self, feed: str, ref: Ref, at: datetime) -> None:
+        """Mark ``ref`` as seen by the full scan that started ``at``."""
+        with self.engine.begin() as db:
+            db.execute(
+                sa.update(feed_records)
+                .where(feed_records.c.feed == feed, feed_records.c.ref == str(ref))
+                .values(seen_at=at)
+            )
+
+    def feed_unseen(self, feed: str, kind: str, scan_started: datetime) -> list[Ref]:
+        """Records of ``kind`` the full scan that started at ``scan_started`` did not see: gone."""
+        query = sa.select(feed_records.c.ref).where(
+            feed_records.c.feed == feed,
+            feed_records.c.kind == kind,
+            sa.or_(feed_records.c.seen_at.is_(None), feed_records.c.seen_at < scan_started),
+        )
+        with self.engine.connect() as db:
+            return [Ref.parse(ref) for ref in db.execute(query).scalars()]
+
+    def feed_begin(self, feed: str, kind: str, ref: Ref, fingerprint: str | None, seen_at: datetime | None) -> int:
+        """Allocate the next seq of ``feed`` for a change of ``ref`` (``fingerprint`` None: a delete)."""
+        with self.engine.begin() as db:
+            current = db.execute(sa.select(feed_seq.c.value).where(feed_seq.c.feed == feed)).scalar_one_or_none()
+            seq = (current or 0) + 1
+            db.execute(self._upsert(feed_seq, {"feed": feed, "value": seq}, ["feed"]))
+            old = db.execute(
+                sa.select(feed_records.c.fingerprint).where(feed_records.c.feed == feed, feed_records.c.ref == str(ref))
+            ).scalar_one_or_none()
+            db.execute(sa.insert(feed_pending).values(feed=feed, seq=seq, ref=str(ref), kind=kind, old_fingerprint=old))
+            self._set_feed_record(db, feed, kind, ref, fingerprint, seen_at)
+        return seq
+
+    def _set_feed_record(
+        self, db: sa.Connection, feed: str, kind: str, ref: Ref, fingerprint: str | None, seen_at: datetime | None
+    ) -> None:
+        where = (feed_records.c.feed == feed, feed_records.c.ref == str(ref))
+        if fingerprint is None:
+            db.execute(sa.delete(feed_records).where(*where))
+            return
+        values = {"feed": feed, "ref": str(ref), "kind": kind, "fingerprint": fingerprint, "seen_at": seen_at}
+        db.execute(self._upsert(feed_records, values, ["feed", "ref"]))
+
+    def feed_end(self, feed: str, seq: int) -> None:
+        """The line of ``seq`` is written: the change is final."""
+        with self.engine.begin() as db:
+            db.execute(sa.delete(feed_pending).where(feed_pending.c.feed == feed, feed_pending.c.seq == seq))
+
+    def feed_recover(self, feed: str, last_written: int | None) -> None:
+        """Settle changes begun before a crash: those up to ``last_written`` stay, later ones roll back.
+
+        ``last_written`` None (the output cannot be read back, e.g. a pipe) rolls back every pending
+        change, so it is emitted again: at-least-once delivery.
+        """
+        with self.engine.begin() as db:
+            pending = db.execute(
+                sa.select(feed_pending).where(feed_pending.c.feed == feed).order_by(feed_pending.c.seq.desc())
+            ).all()
+            rolled_back = [row for row in pending if last_written is None or row.seq > last_written]
+            for row in rolled_back:  # newest first, so the oldest fingerprint is the one left
+                self._set_feed_record(db, feed, row.kind, Ref.parse(row.ref), row.old_fingerprint, None)
+            db.execute(sa.delete(feed_pending).where(feed_pending.c.feed == feed))
+            if rolled_back:
+                restart = min(row.seq for row in rolled_back) - 1
+                db.execute(self._upsert(feed_seq, {"feed": feed, "value": restart}, ["feed"]))
 
     def close(self) -> None:
         """Release the database connections."""

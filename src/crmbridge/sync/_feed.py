@@ -1,0 +1,203 @@
+"""A normalised feed: every change of a CRM as one NDJSON line of canonical JSON.
+
+Each line is ``{"seq", "op", "kind", "ref", "record", "observed_at"}``: ``op`` is ``"upsert"``
+(``record`` is the canonical JSON, valid against ``canonical/<kind>.schema.json``) or
+``"delete"`` (a tombstone: ``record`` is null). ``seq`` grows by one per line, across runs.
+
+Incremental: the state store keeps, per feed, the high-water mark of each kind and the content
+fingerprint of every record emitted. A run reads what changed since the mark (minus an overlap
+window, so records updated while the last run read are not missed) and emits only records whose
+content differs from what was emitted before: re-reading the overlap emits nothing twice. A full
+scan (the first run, ``full_scan=True``, or a CRM without an update filter) also finds records
+that disappeared and emits their tombstones.
+
+Records stream through: memory does not grow with the number of records (the fingerprints live
+in the state store, not in memory).
+
+Delivery across crashes: before a line is written its change is recorded as pending in the state
+store; after it is written and flushed, the pending mark is dropped. With ``output`` a file path,
+the next run reads the file's last complete ``seq`` first: changes whose line made it stay
+emitted, the others are rolled back and emitted again, so across kills no change is lost and none
+is emitted twice. With a stream (a pipe), the output cannot be read back, and changes pending at a
+crash are emitted again (at-least-once).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from crmbridge._connection import Connection
+from crmbridge.canonical import Record
+from crmbridge.errors import UnsupportedOperation
+from crmbridge.sync._migrate import OVERLAP, fingerprint
+from crmbridge.sync._state import StateStore
+
+__all__ = ["FeedReport", "feed"]
+
+
+@dataclass
+class FeedReport:
+    """What a feed run emitted, per kind."""
+
+    name: str
+    upserts: dict[str, int] = field(default_factory=dict)
+    deletes: dict[str, int] = field(default_factory=dict)
+    read: dict[str, int] = field(default_factory=dict)
+    last_seq: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _changed_at(record: Record) -> datetime | None:
+    value = getattr(record, "updated_at", None) or getattr(record, "created_at", None)
+    return value if isinstance(value, datetime) else None
+
+
+def _last_seq_in(path: Path) -> int:
+    """The ``seq`` of the last complete line of an NDJSON file (0 for none)."""
+    if not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65536))
+        data = handle.read()
+    # Only newline-terminated lines count: a line cut by a kill is removed before appending.
+    tail = data.split(b"\n")[:-1]
+    for line in reversed(tail):
+        try:
+            return int(json.loads(line)["seq"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut by a kill: not complete, not counted
+    return 0
+
+
+class _Feed:
+    def __init__(self, connection: Connection, state: StateStore, name: str, sink: IO[str]) -> None:
+        self.connection = connection
+        self.state = state
+        self.name = name
+        self.sink = sink
+        self.report = FeedReport(name)
+
+    def run(self, kind: str, *, full_scan: bool) -> None:
+        since = self.state.checkpoint(self.name, kind)
+        scanning = full_scan or since is None
+        records = self._read(kind, None if scanning else since)
+        if records is None:  # no update filter: only a full scan can see changes
+            scanning, records = True, self.connection.list(kind, on_error="skip")
+        run_mark = _now()
+        newest = since
+        read = 0
+        for record in records:
+            read += 1
+            if record.ref is None:
+                continue
+            digest = fingerprint(record)
+            if self.state.feed_fingerprint(self.name, record.ref) != digest:
+                seq = self.state.feed_begin(self.name, kind, record.ref, digest, run_mark if scanning else None)
+                self._write(seq, "upsert", kind, str(record.ref), record.model_dump(mode="json"))
+                self.report.upserts[kind] = self.report.upserts.get(kind, 0) + 1
+            elif scanning:
+                self.state.feed_seen(self.name, record.ref, run_mark)
+            changed = _changed_at(record)
+            if changed is not None and (newest is None or changed > newest):
+                newest = changed
+        self.report.read[kind] = read
+        if scanning:
+            for gone in self.state.feed_unseen(self.name, kind, run_mark):
+                seq = self.state.feed_begin(self.name, kind, gone, None, None)
+                self._write(seq, "delete", kind, str(gone), None)
+                self.report.deletes[kind] = self.report.deletes.get(kind, 0) + 1
+        if newest is not None and newest != since:
+            self.state.set_checkpoint(self.name, kind, newest)
+
+    def _read(self, kind: str, since: datetime | None) -> Iterator[Record] | None:
+        if since is None:
+            return self.connection.list(kind, on_error="skip")
+        records = self.connection.list(kind, on_error="skip", updated_since=since - OVERLAP)
+        try:
+            first = next(records)
+        except StopIteration:
+            return iter(())
+        except UnsupportedOperation:
+            return None
+        return _chain(first, records)
+
+    def _write(self, seq: int, op: str, kind: str, ref: str, record: dict[str, Any] | None) -> None:
+        line = {"seq": seq, "op": op, "kind": kind, "ref": ref, "record": record, "observed_at": _now().isoformat()}
+        self.sink.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.sink.flush()
+        self.state.feed_end(self.name, seq)
+        self.report.last_seq = seq
+
+
+def _drop_cut_line(path: Path) -> None:
+    """Remove a last line cut short by a kill, so appended lines stay one JSON object each."""
+    if not path.is_file():
+        return
+    with path.open("rb+") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+        cut = tail.rfind(b"\n")
+        handle.truncate(size - len(tail) + cut + 1 if cut >= 0 else max(0, size - len(tail)))
+
+
+def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
+    yield first
+    yield from rest
+
+
+def feed(
+    connection: Connection,
+    *,
+    output: IO[str] | str | Path,
+    state: StateStore | str | Path = "crmbridge-feed.db",
+    kinds: Sequence[str] | None = None,
+    name: str | None = None,
+    full_scan: bool = False,
+) -> FeedReport:
+    """Append every change of ``kinds`` (default: all the CRM has) to ``output`` as NDJSON lines.
+
+    ``output`` is a text stream or a file path (appended to). See the module docstring for what a
+    run emits and what it promises across crashes.
+    """
+    store = state if isinstance(state, StateStore) else StateStore(state)
+    feed_name = name or f"feed:{connection.system}"
+    chosen = list(kinds) if kinds is not None else sorted(connection.adapter.kinds)
+    try:
+        if isinstance(output, str | Path):
+            path = Path(output)
+            store.feed_recover(feed_name, _last_seq_in(path))
+            _drop_cut_line(path)
+            with path.open("a", encoding="utf-8") as sink:
+                return _run(connection, store, feed_name, sink, chosen, full_scan)
+        store.feed_recover(feed_name, None)
+        return _run(connection, store, feed_name, output, chosen, full_scan)
+    finally:
+        if store is not state:
+            store.close()
+
+
+def _run(
+    connection: Connection, store: StateStore, name: str, sink: IO[str], kinds: Sequence[str], full_scan: bool
+) -> FeedReport:
+    run = _Feed(connection, store, name, sink)
+    for kind in kinds:
+        connection.adapter.check_kind(kind)
+        run.run(kind, full_scan=full_scan)
+    return run.report

@@ -1,0 +1,118 @@
+"""The normalised feed: NDJSON changes, incremental runs, tombstones and crash recovery."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+import crmbridge
+from crmbridge.sandbox import Sandbox, make_sandbox
+from crmbridge.sync import StateStore, feed
+from crmbridge.sync import _feed as feed_module
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "canonical"
+
+
+def estateprime(records: int = 6) -> Sandbox:
+    return make_sandbox("estateprime", seed_records=records, seed=5)
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_first_run_emits_every_record_as_valid_canonical_json(tmp_path: Path) -> None:
+    """The first run emits one upsert per record, numbered from 1, each valid against its schema."""
+    sandbox = estateprime()
+    out = tmp_path / "feed.ndjson"
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        report = feed(crm, output=out, state=tmp_path / "s.db", kinds=["contact", "event"])
+        expected = len(list(crm.list("contact"))) + len(list(crm.list("event")))
+    emitted = lines(out)
+    assert [line["seq"] for line in emitted] == list(range(1, expected + 1))
+    assert {line["op"] for line in emitted} == {"upsert"}
+    assert report.upserts == {"contact": 6, "event": 3}
+    for line in emitted:
+        schema = json.loads((SCHEMAS / f"{line['kind']}.schema.json").read_text(encoding="utf-8"))
+        jsonschema.validate(line["record"], schema)
+        assert line["ref"] == f"estateprime:{line['kind']}:{line['record']['ref']['id']}"
+        assert line["observed_at"].endswith("+00:00")
+
+
+def test_rerun_emits_only_changes(tmp_path: Path) -> None:
+    """A second run emits nothing; after one contact changes, a third run emits exactly that contact."""
+    sandbox = estateprime()
+    out = tmp_path / "feed.ndjson"
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        feed(crm, output=out, state=tmp_path / "s.db", kinds=["contact"])
+        quiet = feed(crm, output=out, state=tmp_path / "s.db", kinds=["contact"])
+        document = sandbox.store.get("contacts", "2")
+        assert document is not None
+        sandbox.store.put("contacts", "2", {**document, "notes": "changed", "date_updated": "2031-01-01 00:00:00"})
+        changed = feed(crm, output=out, state=tmp_path / "s.db", kinds=["contact"])
+    assert quiet.upserts == {}
+    assert changed.upserts == {"contact": 1}
+    last = lines(out)[-1]
+    assert (last["seq"], last["ref"], last["record"]["notes"]) == (7, "estateprime:contact:2", "changed")
+
+
+def test_deleted_record_becomes_a_tombstone(tmp_path: Path) -> None:
+    """An event deleted in the CRM shows up as a delete line on the next (full-scan) run."""
+    sandbox = estateprime()
+    out = tmp_path / "feed.ndjson"
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        feed(crm, output=out, state=tmp_path / "s.db", kinds=["event"])
+        crm.delete(crmbridge.Ref("estateprime", "event", "1"))
+        report = feed(crm, output=out, state=tmp_path / "s.db", kinds=["event"])
+    assert report.deletes == {"event": 1}
+    tombstone = lines(out)[-1]
+    assert (tombstone["op"], tombstone["ref"], tombstone["record"]) == ("delete", "estateprime:event:1", None)
+
+
+def test_a_stream_output_works_too(tmp_path: Path) -> None:
+    """The feed writes to any text stream (stdout, a pipe) as well as to a file."""
+    sandbox = estateprime(2)
+    sink = io.StringIO()
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        feed(crm, output=sink, state=tmp_path / "s.db", kinds=["contact"])
+    assert [json.loads(line)["seq"] for line in sink.getvalue().splitlines()] == [1, 2]
+
+
+@pytest.mark.parametrize("crash", ["before_write", "after_write"])
+def test_crash_loses_nothing_and_repeats_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash: str) -> None:
+    """A run killed around the third line, then resumed, leaves every record in the file exactly once."""
+    sandbox = estateprime(5)
+    out, state = tmp_path / "feed.ndjson", tmp_path / "s.db"
+    real_write, real_end = feed_module._Feed._write, StateStore.feed_end
+    calls = {"n": 0}
+
+    def dying_write(self: Any, seq: int, *args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            with out.open("a", encoding="utf-8") as handle:
+                handle.write('{"seq": 3, "op": "ups')  # the kill cuts the line short
+            raise KeyboardInterrupt
+        real_write(self, seq, *args)
+
+    def dying_end(self: StateStore, name: str, seq: int) -> None:
+        if seq == 3:
+            raise KeyboardInterrupt  # the line is written, the pending mark never dropped
+        real_end(self, name, seq)
+
+    if crash == "before_write":
+        monkeypatch.setattr(feed_module._Feed, "_write", dying_write)
+    else:
+        monkeypatch.setattr(StateStore, "feed_end", dying_end)
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm, pytest.raises(KeyboardInterrupt):
+        feed(crm, output=out, state=state, kinds=["contact"])
+    monkeypatch.undo()
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        feed(crm, output=out, state=state, kinds=["contact"])
+    emitted = lines(out)
+    assert [line["seq"] for line in emitted] == [1, 2, 3, 4, 5]
+    assert sorted(line["ref"] for line in emitted) == [f"estateprime:contact:{i}" for i in range(1, 6)]
