@@ -142,3 +142,34 @@ def test_report_is_written_as_json(tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert saved["kinds"]["contact"]["created"] == 2
     assert saved["skipped_kinds"] == {"event": "activix has no event"}
+
+
+def test_events_become_rechat_tasks_only_when_asked(tmp_path: Path) -> None:
+    """EstatePrime events are skipped for Rechat unless the event->task conversion is asked for."""
+    from crmbridge import Task
+
+    ep, rc = source(4), make_sandbox("rechat")
+    owner = Ref("rechat", "user", rc.user(rc.token).id)
+    users = {Ref("estateprime", "user", str(i)): owner for i in range(1, 40)}
+    with connect(ep) as src, connect(rc, default_owner=owner.id) as dst:
+        plain = migrate(source=src, target=dst, kinds=["contact", "event"], state=tmp_path / "a.db", links=users)
+        assert "event" in plain.skipped_kinds
+        converted = migrate(
+            source=src,
+            target=dst,
+            kinds=["contact", "event"],
+            state=tmp_path / "a.db",
+            links=users,
+            conversions={"event": "task"},
+        )
+        events = list(src.list("event"))
+        tasks = list(dst.list("task"))
+    assert converted.failures == []
+    assert converted.kinds["event"].created == len(events) == len(tasks)
+    assert converted.kinds["event"].dropped_fields["status"] == sum(1 for e in events if e.status)  # type: ignore[attr-defined]
+    by_title = {t.title: t for t in tasks if isinstance(t, Task)}
+    for event in events:
+        task = by_title[event.title]  # type: ignore[attr-defined]
+        assert task.kind == "todo"
+        assert task.due_at is not None
+        assert len(task.contacts) == len(event.contacts)  # type: ignore[attr-defined]

@@ -27,13 +27,14 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
 from crmbridge.errors import AmbiguousWriteError, APIError, CrmBridgeError, MappingError, UnsupportedOperation
+from crmbridge.sync._convert import CONVERSIONS, Conversion
 from crmbridge.sync._state import StateStore
 
 __all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "changed_fields", "content_of", "fingerprint", "migrate"]
@@ -160,6 +161,8 @@ class _Run:
         links: Mapping[Ref, Ref],
     ) -> None:
         self.links = links
+        self.convert: Conversion | None = None
+        self.started = datetime.now(UTC)
         self.source = source
         self.target = target
         self.state = state
@@ -176,7 +179,9 @@ class _Run:
 
     # -- the kinds -----------------------------------------------------------------------------
 
-    def move(self, kind: str) -> None:
+    def move(self, kind: str, into: str | None = None) -> None:
+        """Move ``kind``; with ``into``, each record is converted to that kind first (CONVERSIONS)."""
+        self.convert = CONVERSIONS[(kind, into)] if into is not None else None
         counts = self.report.kinds.setdefault(kind, KindReport())
         if not self.dry_run:
             self.reconcile(kind, counts)
@@ -208,10 +213,15 @@ class _Run:
 
     def write(self, kind: str, record: Record, counts: KindReport) -> bool:
         """Create, update or skip ``record``; False when it failed (and was recorded)."""
-        assert record.ref is not None, "records read from a CRM have a ref"
+        source = record.ref
+        assert source is not None, "records read from a CRM have a ref"
+        if self.convert is not None:
+            record, lost = self.convert(record, self.started)
+            for path in lost:
+                counts.dropped_fields[_field_of(path)] += 1
         for path in self.target.adapter.unsupported(record):
             counts.dropped_fields[_field_of(path)] += 1
-        linked = self.state.target_of(record.ref, self.target.system)
+        linked = self.state.target_of(source, self.target.system)
         content = content_of(record)
         digest = _digest(content)
         try:
@@ -224,10 +234,10 @@ class _Run:
                 self.create(kind, record, content, digest)
                 counts.created += 1
         except (CrmBridgeError, ValueError) as error:
-            self.fail(kind, counts, record.ref, _reason(error))
+            self.fail(kind, counts, source, _reason(error))
             return False
         if not self.dry_run:
-            self.state.clear_failure(self.report.job, record.ref)
+            self.state.clear_failure(self.report.job, source)
         return True
 
     def update(self, record: Record, target_ref: Ref, content: dict[str, Any], digest: str) -> None:
@@ -273,6 +283,8 @@ class _Run:
                 continue
             try:
                 record = self.source.get(kind, intent.source)
+                if self.convert is not None:
+                    record = self.convert(record, self.started)[0]
                 match = self.find_in_target(kind, record, intent.created_at)
             except (CrmBridgeError, ValueError) as error:
                 self.fail(kind, counts, intent.source, f"could not reconcile an unconfirmed create: {_reason(error)}")
@@ -338,12 +350,15 @@ def migrate(
     dry_run: bool = False,
     progress: Progress | None = None,
     links: Mapping[Ref, Ref] | None = None,
+    conversions: Mapping[str, str] | None = None,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
 
     ``state`` is a :class:`StateStore` or where to keep one (a SQLite path or a
     ``postgresql://`` URL). ``links`` gives the counterparts of records that are not migrated but
     referred to, such as users (``{Ref("estateprime", "user", "3"): Ref("activix", "user", "77")}``).
+    ``conversions`` maps a kind the target lacks to one it has (``{"event": "task"}``: see
+    :mod:`crmbridge.sync._convert` for the policy); without it such kinds are skipped and said so.
     Running again resumes: what was moved is not moved twice, what changed is updated, what failed
     is tried again. See the module docstring.
     """
@@ -354,12 +369,15 @@ def migrate(
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
     run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {})
     for kind in chosen:
-        if kind not in source.adapter.kinds or kind not in target.adapter.kinds:
-            report.skipped_kinds[kind] = (
-                f"{source.system if kind not in source.adapter.kinds else target.system} has no {kind}"
-            )
-            continue
-        run.move(kind)
+        into = (conversions or {}).get(kind)
+        if kind not in source.adapter.kinds:
+            report.skipped_kinds[kind] = f"{source.system} has no {kind}"
+        elif kind in target.adapter.kinds:
+            run.move(kind)
+        elif into is not None and into in target.adapter.kinds and (kind, into) in CONVERSIONS:
+            run.move(kind, into)
+        else:
+            report.skipped_kinds[kind] = f"{target.system} has no {kind} (see CONVERSIONS for a mapping)"
     if store is not state:
         store.close()
     return report

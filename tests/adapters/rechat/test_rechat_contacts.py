@@ -233,3 +233,17 @@ def test_embedded_contact_errors_carry_the_task_path(adapter: RechatAdapter) -> 
     with pytest.raises(MappingError) as caught:
         adapter.embedded_contacts(payload)
     assert caught.value.path == "associations[0].contact.emails"
+
+
+def test_default_owner_owns_contacts_that_have_none() -> None:
+    """A contact without owners takes default_owner as its Rechat user; without the option it is an error."""
+    from crmbridge import get_adapter
+    from crmbridge.canonical import Contact
+    from crmbridge.errors import MappingError
+
+    contact = Contact(first_name="Ann")
+    owner = "80A227B2-29A0-11E7-B636-E4A7A08E15D4"
+    body = get_adapter("rechat", default_owner=owner).from_canonical(contact)
+    assert body["user"] == owner.lower()
+    with pytest.raises(MappingError, match="default_owner"):
+        get_adapter("rechat").from_canonical(contact)

@@ -11,7 +11,5 @@ __all__ = ["RechatAdapter", "make_adapter"]
 
 
 def make_adapter(**options: Any) -> Adapter:
-    """The Rechat adapter; it takes no options (timestamps are UTC epoch seconds)."""
-    if options:
-        raise TypeError(f"the rechat adapter takes no options, got: {', '.join(sorted(options))}")
-    return RechatAdapter()
+    """The Rechat adapter; option ``default_owner`` (a user UUID) owns contacts that have no owner."""
+    return RechatAdapter(**options)

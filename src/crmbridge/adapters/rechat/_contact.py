@@ -336,7 +336,13 @@ def _clean_attribute(raw: dict[str, Any], with_ids: bool) -> dict[str, Any]:
 
 def _owner(adapter: Adapter, contact: Contact, resolve: Resolver | None) -> str:
     if not contact.owners:
-        raise MappingError(SYSTEM, KIND, "owners", "Rechat requires an owner user (ContactInput.user)")
+        # Rechat requires an owner; a contact from a CRM without one takes the adapter's default.
+        default = getattr(adapter, "default_owner", None)
+        if default is not None:
+            return str(default)
+        raise MappingError(
+            SYSTEM, KIND, "owners", "Rechat requires an owner user (ContactInput.user): set default_owner"
+        )
     local = adapter.local_ref(contact.owners[0], path="owners[0]", record_kind=KIND, resolve=resolve)
     return ref_uuid(local, expected_kind="user", record_kind=KIND, path="owners[0]")
 
