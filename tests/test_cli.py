@@ -41,9 +41,9 @@ def test_committed_schemas_match_the_code() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_demo_prints_valid_canonical_records() -> None:
-    """Every line the demo prints is a canonical record that validates as its kind."""
-    result = runner.invoke(app, ["demo"])
+def test_examples_prints_valid_canonical_records() -> None:
+    """Every line `crmbridge examples` prints is a canonical record that validates as its kind."""
+    result = runner.invoke(app, ["examples"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert {line["system"] for line in lines} == {"estateprime", "rechat", "activix"}
@@ -110,3 +110,84 @@ def test_sandbox_serve_refuses_an_unknown_crm_and_a_public_host() -> None:
     public = runner.invoke(app, ["sandbox", "serve", "rechat", "--host", "0.0.0.0"])
     assert public.exit_code == 2
     assert "loopback only" in public.output
+
+
+def test_demo_migrates_between_the_sandboxes() -> None:
+    """The demo moves a small seeded EstatePrime into Activix and Rechat without failures and shows the feed."""
+    result = runner.invoke(app, ["demo", "--records", "20"])
+    assert result.exit_code == 0, result.output
+    assert "estateprime -> activix" in result.output
+    assert "estateprime -> rechat" in result.output
+    assert '"op": "upsert"' in result.output
+
+
+def test_migrate_feed_and_inspect_over_loopback(tmp_path: Path, monkeypatch: Any) -> None:
+    """`migrate`, `feed` and `inspect` work against sandboxes served on 127.0.0.1 with env credentials."""
+    from crmbridge.sandbox import make_sandbox, serve_in_thread
+
+    estateprime, activix = make_sandbox("estateprime", seed_records=5, seed=3), make_sandbox("activix")
+    with serve_in_thread(estateprime) as ep_url, serve_in_thread(activix) as ax_url:
+        monkeypatch.setenv("CRMBRIDGE_ESTATEPRIME_TOKEN", estateprime.token)
+        monkeypatch.setenv("CRMBRIDGE_ESTATEPRIME_BASE_URL", ep_url)
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_TOKEN", activix.token)
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_BASE_URL", f"{ax_url}/v2")
+        links = [f"--link=estateprime:user:{i}=activix:user:1" for i in range(1, 40)]
+        moved = runner.invoke(
+            app,
+            [
+                "migrate",
+                "--from",
+                "estateprime",
+                "--to",
+                "activix",
+                "--kinds",
+                "contact",
+                "--state",
+                str(tmp_path / "s.db"),
+                "--report",
+                str(tmp_path / "r.json"),
+                "--to-option",
+                "default_lead_type=web_order",
+                "--to-option",
+                "default_region=US",
+                *links,
+            ],
+        )
+        assert moved.exit_code == 0, moved.output
+        assert json.loads((tmp_path / "r.json").read_text())["kinds"]["contact"]["created"] == 5
+        fed = runner.invoke(
+            app,
+            [
+                "feed",
+                "activix",
+                "--output",
+                str(tmp_path / "f.ndjson"),
+                "--state",
+                str(tmp_path / "f.db"),
+                "--kinds",
+                "contact",
+            ],
+        )
+        assert fed.exit_code == 0, fed.output
+        assert len((tmp_path / "f.ndjson").read_text().splitlines()) == 5
+        shown = runner.invoke(app, ["inspect", "activix", "contact", "1"])
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["ref"] == {"system": "activix", "kind": "lead", "id": "1"}
+        assert activix.token not in moved.output + fed.output + shown.output
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_TOKEN", "wrong")
+        refused = runner.invoke(app, ["inspect", "activix", "contact", "1"])
+        assert refused.exit_code == 3
+        assert "refused the credentials" in refused.output
+
+
+def test_cli_usage_errors_are_one_line() -> None:
+    """Missing credentials, bad KEY=VALUE pairs and unknown CRMs exit 2 with a clear message."""
+    missing = runner.invoke(app, ["inspect", "rechat", "task", "x"], env={"CRMBRIDGE_RECHAT_TOKEN": ""})
+    assert missing.exit_code == 2
+    assert "no token" in missing.output
+    unknown = runner.invoke(app, ["inspect", "salesforce", "contact", "1"])
+    assert unknown.exit_code == 2
+    assert "unknown CRM" in unknown.output
+    bad = runner.invoke(app, ["inspect", "rechat", "task", "x", "--token", "t", "--option", "novalue"])
+    assert bad.exit_code == 2
+    assert "KEY=VALUE" in bad.output

@@ -1,22 +1,27 @@
 """The ``crmbridge`` command line.
 
 Exit codes: 0 success; 1 the command ran and found a problem (schema drift, a payload that does
-not translate); 2 bad usage (typer's own).
+not translate, records a migration could not move); 2 bad usage; 3 a CRM could not be reached or
+refused the credentials.
+
+Credentials come from options or the environment (``CRMBRIDGE_<CRM>_TOKEN``,
+``CRMBRIDGE_<CRM>_BASE_URL``) and are never printed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from crmbridge.adapters import available_systems, get_adapter
 from crmbridge.canonical import check_schemas, write_schemas
-from crmbridge.errors import MappingError
+from crmbridge.errors import APIConnectionError, APIError, AuthenticationError, MappingError, PermissionDeniedError
 
 __all__ = ["app", "main"]
 
@@ -29,7 +34,20 @@ DEFAULT_SCHEMA_DIR = Path("canonical")
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    records: Annotated[int, typer.Option(help="EstatePrime contacts to generate.", min=1)] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
+) -> None:
+    """Migrate a seeded EstatePrime sandbox into Activix and Rechat sandboxes, in-process, and show a feed."""
+    from crmbridge._demo import run_demo
+
+    reports = run_demo(Console(), records=records, seed=seed)
+    if any(report.failures for report in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def examples() -> None:
     """Print the canonical JSON of every vendor example payload, one line per record."""
     failures = 0
     for system in available_systems():
@@ -96,6 +114,156 @@ def sandbox_serve(
     except ValueError as error:
         _err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key:
+            _err.print(f"[red]{what} takes KEY=VALUE, got {value!r}[/red]")
+            raise typer.Exit(2)
+        pairs[key] = item
+    return pairs
+
+
+def _credentials(system: str, token: str | None, base_url: str | None) -> dict[str, str]:
+    prefix = f"CRMBRIDGE_{system.upper()}_"
+    found = {
+        "token": token or os.environ.get(prefix + "TOKEN"),
+        "base_url": base_url or os.environ.get(prefix + "BASE_URL"),
+    }
+    if not found["token"]:
+        _err.print(
+            f"[red]{system}: no token (give --{'from' if token is None else 'to'}-token or set {prefix}TOKEN)[/red]"
+        )
+        raise typer.Exit(2)
+    return {k: v for k, v in found.items() if v}
+
+
+def _connect(system: str, token: str | None, base_url: str | None, options: list[str]) -> Any:
+    if system not in available_systems():
+        _err.print(f"[red]unknown CRM {system!r}; known: {', '.join(available_systems())}[/red]")
+        raise typer.Exit(2)
+    from crmbridge import connect
+
+    return connect(system, **_credentials(system, token, base_url), **_pairs(options, "--option"))
+
+
+def _fail_on_api_error(error: APIError) -> NoReturn:
+    """One line instead of a traceback for the failures a user can act on (exit 3)."""
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        _err.print(f"[red]the CRM refused the credentials: {error}[/red]")
+        raise typer.Exit(3) from None
+    if isinstance(error, APIConnectionError):
+        _err.print(f"[red]cannot reach the CRM: {error}[/red]")
+        raise typer.Exit(3) from None
+    raise error
+
+
+@app.command("migrate")
+def migrate_command(
+    source: Annotated[str, typer.Option("--from", help="Source CRM.")],
+    target: Annotated[str, typer.Option("--to", help="Target CRM.")],
+    kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all both have).")] = None,
+    state: Annotated[Path, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")] = Path(
+        "crmbridge-state.db"
+    ),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and translate, write nothing.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
+    link: Annotated[list[str], typer.Option(help="Fixed counterpart, SOURCE_REF=TARGET_REF (users).")] = [],  # noqa: B006
+    convert: Annotated[list[str], typer.Option(help="Kind conversion, e.g. event=task.")] = [],  # noqa: B006
+    from_token: Annotated[str | None, typer.Option(help="Source token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    to_token: Annotated[str | None, typer.Option(help="Target token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    from_url: Annotated[str | None, typer.Option(help="Source base URL.")] = None,
+    to_url: Annotated[str | None, typer.Option(help="Target base URL.")] = None,
+    from_option: Annotated[list[str], typer.Option(help="Source option KEY=VALUE (e.g. timezone=...).")] = [],  # noqa: B006
+    to_option: Annotated[list[str], typer.Option(help="Target option KEY=VALUE (e.g. default_owner=...).")] = [],  # noqa: B006
+) -> None:
+    """Move records from one CRM to another (resumable; see the README)."""
+    from crmbridge._demo import report_table
+    from crmbridge.canonical import Ref
+    from crmbridge.sync import migrate
+
+    try:
+        links = {Ref.parse(a): Ref.parse(b) for a, b in _pairs(link, "--link").items()}
+    except ValueError as error:
+        _err.print(f"[red]--link: {error}[/red]")
+        raise typer.Exit(2) from None
+    with (
+        _connect(source, from_token, from_url, from_option) as src,
+        _connect(target, to_token, to_url, to_option) as dst,
+    ):
+        try:
+            result = migrate(
+                source=src,
+                target=dst,
+                kinds=kinds.split(",") if kinds else None,
+                state=str(state),
+                dry_run=dry_run,
+                links=links,
+                conversions=_pairs(convert, "--convert"),
+            )
+        except APIError as error:
+            _fail_on_api_error(error)
+    Console().print(report_table(result))
+    if report is not None:
+        result.write_json(report)
+    if result.failures:
+        raise typer.Exit(1)
+
+
+@app.command("feed")
+def feed_command(
+    crm: Annotated[str, typer.Argument(help="The CRM to follow.")],
+    output: Annotated[str, typer.Option(help="NDJSON file to append to, or - for standard output.")] = "-",
+    kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all).")] = None,
+    state: Annotated[Path, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")] = Path(
+        "crmbridge-feed.db"
+    ),
+    full_scan: Annotated[bool, typer.Option("--full-scan", help="Read everything (finds deletions).")] = False,
+    token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
+    option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+) -> None:
+    """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
+    from crmbridge.sync import feed
+
+    with _connect(crm, token, base_url, option) as connection:
+        try:
+            result = feed(
+                connection,
+                output=sys.stdout if output == "-" else output,
+                state=str(state),
+                kinds=kinds.split(",") if kinds else None,
+                full_scan=full_scan,
+            )
+        except APIError as error:
+            _fail_on_api_error(error)
+    _err.print(
+        f"upserts {sum(result.upserts.values())}, deletes {sum(result.deletes.values())}, last seq {result.last_seq}"
+    )
+
+
+@app.command()
+def inspect(
+    crm: Annotated[str, typer.Argument(help="The CRM.")],
+    kind: Annotated[str, typer.Argument(help="contact, activity, task or event.")],
+    ident: Annotated[str, typer.Argument(help="The record's id in that CRM.")],
+    token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
+    option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+) -> None:
+    """Print the canonical JSON of one live record."""
+    with _connect(crm, token, base_url, option) as connection:
+        try:
+            record = connection.get(kind, ident)
+        except (MappingError, ValueError) as error:
+            _err.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+        except APIError as error:
+            _fail_on_api_error(error)
+    sys.stdout.write(record.model_dump_json(indent=2) + "\n")
 
 
 def main() -> None:

@@ -234,7 +234,7 @@ def contact_body(
     tagged: list[tuple[str, dict[str, Any]]] = []
     for kind, field in _TEXT_FIELDS.items():
         value = getattr(contact, field)
-        if value is not None:
+        if value:  # Rechat refuses an attribute with empty text; an empty string carries nothing
             tagged.append((field, _attr(kind, known_ids.get(kind), text=value)))
     if contact.birthday is not None:
         tagged.append(("birthday", _attr("birthday", known_ids.get("birthday"), date=date_to_epoch(contact.birthday))))
@@ -296,7 +296,7 @@ def _address_parts(address: Address, position: int, with_ids: bool) -> list[dict
     parts.update(city=address.city, state=address.region, country=address.country, postal_code=address.postal_code)
     out: list[dict[str, Any]] = []
     for kind, text in parts.items():
-        if text is None:
+        if not text:
             continue
         attribute = _attr(kind, ids.get(kind) if isinstance(ids, dict) else None, text=text, index=index)
         if address.kind is not None:
