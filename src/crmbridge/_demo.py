@@ -25,7 +25,7 @@ from crmbridge.canonical import Ref
 from crmbridge.sandbox import make_sandbox
 from crmbridge.sync import MigrationReport, StateStore, feed, migrate
 
-__all__ = ["report_table", "run_demo"]
+__all__ = ["progress_bars", "report_table", "run_demo"]
 
 SEED_USERS = range(1, 60)
 """EstatePrime user ids the seeded records refer to (mapped onto the target's users)."""
@@ -52,7 +52,8 @@ def report_table(report: MigrationReport) -> Table:
 
 
 @contextmanager
-def _progress_for(console: Console, total: dict[str, int]) -> Iterator[Callable[[str, int], None]]:
+def progress_bars(console: Console, total: dict[str, int]) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar per kind (with a total when known); yields migrate()'s progress callback."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         tasks: dict[str, Any] = {}
@@ -88,7 +89,7 @@ def run_demo(console: Console, *, records: int = 1000, seed: int = 7, feed_lines
         ) as target:
             users = [Ref("activix", "user", str(u["id"])) for u in target.lookups()["account"][0]["users"]]
             console.print("[bold]EstatePrime -> Activix[/bold]: contacts become leads, communications follow")
-            with _progress_for(console, totals) as progress:
+            with progress_bars(console, totals) as progress:
                 reports.append(
                     migrate(
                         source=source,
@@ -103,7 +104,7 @@ def run_demo(console: Console, *, records: int = 1000, seed: int = 7, feed_lines
         owner = rechat.user(rechat.token).id
         with crmbridge.connect("rechat", **rechat.client_options(), default_owner=owner) as target:
             console.print("[bold]EstatePrime -> Rechat[/bold]: contacts, and calendar events as tasks")
-            with _progress_for(console, totals) as progress:
+            with progress_bars(console, totals) as progress:
                 reports.append(
                     migrate(
                         source=source,

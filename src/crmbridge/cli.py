@@ -127,6 +127,14 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
     return pairs
 
 
+def _option_value(text: str) -> Any:
+    """A connection option's value: JSON where it parses (``100``, ``null``, ``true``), else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def _credentials(system: str, token: str | None, base_url: str | None) -> dict[str, str]:
     prefix = f"CRMBRIDGE_{system.upper()}_"
     found = {
@@ -147,7 +155,8 @@ def _connect(system: str, token: str | None, base_url: str | None, options: list
         raise typer.Exit(2)
     from crmbridge import connect
 
-    return connect(system, **_credentials(system, token, base_url), **_pairs(options, "--option"))
+    extra = {key: _option_value(value) for key, value in _pairs(options, "--option").items()}
+    return connect(system, **_credentials(system, token, base_url), **extra)
 
 
 def _fail_on_api_error(error: APIError) -> NoReturn:
@@ -181,7 +190,7 @@ def migrate_command(
     to_option: Annotated[list[str], typer.Option(help="Target option KEY=VALUE (e.g. default_owner=...).")] = [],  # noqa: B006
 ) -> None:
     """Move records from one CRM to another (resumable; see the README)."""
-    from crmbridge._demo import report_table
+    from crmbridge._demo import progress_bars, report_table
     from crmbridge.canonical import Ref
     from crmbridge.sync import migrate
 
@@ -195,15 +204,17 @@ def migrate_command(
         _connect(target, to_token, to_url, to_option) as dst,
     ):
         try:
-            result = migrate(
-                source=src,
-                target=dst,
-                kinds=kinds.split(",") if kinds else None,
-                state=str(state),
-                dry_run=dry_run,
-                links=links,
-                conversions=_pairs(convert, "--convert"),
-            )
+            with progress_bars(_err, {}) as progress:
+                result = migrate(
+                    source=src,
+                    target=dst,
+                    kinds=kinds.split(",") if kinds else None,
+                    state=str(state),
+                    dry_run=dry_run,
+                    links=links,
+                    conversions=_pairs(convert, "--convert"),
+                    progress=progress,
+                )
         except APIError as error:
             _fail_on_api_error(error)
     Console().print(report_table(result))
