@@ -20,6 +20,15 @@ def _free_port() -> int:
         return port
 
 
+def _server_binary(name: str) -> str | None:
+    # Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<version>/bin.
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    return str(candidates[0]) if candidates else None
+
+
 def _as_postgres_user(*command: str) -> list[str]:
     # PostgreSQL refuses to run as root; CI runs as root, so the server runs as `postgres`.
     if os.geteuid() == 0:
@@ -34,7 +43,7 @@ def postgres_url() -> Iterator[str]:
     if given:
         yield given
         return
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
     if not (initdb and pg_ctl) or (os.geteuid() == 0 and shutil.which("runuser") is None):
         pytest.skip("no PostgreSQL server binaries here (set CRMBRIDGE_TEST_POSTGRES_URL)")
     folder = Path(tempfile.mkdtemp(prefix="crmbridge-pg-"))

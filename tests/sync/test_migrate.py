@@ -173,3 +173,26 @@ def test_events_become_rechat_tasks_only_when_asked(tmp_path: Path) -> None:
         assert task.kind == "todo"
         assert task.due_at is not None
         assert len(task.contacts) == len(event.contacts)  # type: ignore[attr-defined]
+
+
+def test_state_in_postgresql_works_the_same(postgres_url: str) -> None:
+    """A migration keeps its crosswalk in PostgreSQL as in SQLite: a second run finds everything moved."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from crmbridge.sync import engine_url
+
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(engine_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    ep, ax = source(4), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        first = migrate(source=src, target=dst, kinds=["contact"], state=url, links=USERS)
+        again = migrate(source=src, target=dst, kinds=["contact"], state=url, links=USERS)
+    assert first.kinds["contact"].created == 4
+    assert again.kinds["contact"].created == 0
+    assert len(leads(ax)) == 4
