@@ -141,7 +141,7 @@ def test_report_is_written_as_json(tmp_path: Path) -> None:
     report.write_json(tmp_path / "report.json")
     saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert saved["kinds"]["contact"]["created"] == 2
-    assert saved["skipped_kinds"] == {"event": "activix has no event"}
+    assert saved["skipped_kinds"] == {"event": "activix has no event (see CONVERSIONS for a mapping)"}
 
 
 def test_events_become_rechat_tasks_only_when_asked(tmp_path: Path) -> None:
@@ -196,3 +196,24 @@ def test_state_in_postgresql_works_the_same(postgres_url: str) -> None:
     assert first.kinds["contact"].created == 4
     assert again.kinds["contact"].created == 0
     assert len(leads(ax)) == 4
+
+
+def test_activix_leads_and_calls_move_into_estateprime(tmp_path: Path) -> None:
+    """Activix leads become EstatePrime contacts and their communications follow, on the default office."""
+    ax = make_sandbox("activix", seed_records=6, seed=3)
+    ep = make_sandbox("estateprime")
+    users = {Ref("activix", "user", str(i)): Ref("estateprime", "user", "2") for i in range(1, 20)}
+    with connect(ax) as src, crmbridge.connect("estateprime", **ep.client_options(), default_office=2) as dst:
+        report = migrate(source=src, target=dst, kinds=["contact", "activity"], state=tmp_path / "s.db", links=users)
+        contacts = list(dst.list("contact"))
+        calls = list(dst.list("activity"))
+        channels = {c["type"] for c in dst.lookups()["communication/channels"] if c.get("type")}
+        activities = list(src.list("activity"))
+    assert report.kinds["contact"].created == 6 == len(contacts)
+    # EstatePrime requires a channel and a user: calls on a method it has no channel for, or
+    # logged by no user, are reported (not written half-way).
+    movable = [a for a in activities if a.channel in channels and a.user is not None]  # type: ignore[attr-defined]
+    assert report.kinds["activity"].created == len(movable) == len(calls)
+    assert all(call.office == Ref("estateprime", "office", "2") for call in calls)  # type: ignore[attr-defined]
+    assert report.kinds["activity"].failed == len(activities) - len(movable)
+    assert all("requires a value for" in f["reason"] for f in report.failures)

@@ -169,9 +169,26 @@ def test_name_only_lookups_resolve_by_name(adapter: EstatePrimeAdapter) -> None:
     )
     body = adapter.from_canonical(event)
     assert (body["status_id"], body["tags"]) == (3, [2])
-    with pytest.raises(MappingError) as caught:
-        adapter.from_canonical(event.model_copy(update={"tags": [Lookup(name="Nope")]}))
-    assert caught.value.path == "tags[0]"
+    unknown = event.model_copy(update={"tags": [Lookup(name="Lost"), Lookup(name="Nope")]})
+    assert adapter.from_canonical(unknown)["tags"] == [2], "an unknown tag is not written..."
+    assert "tags[1]" in adapter.unsupported(unknown), "...and is reported as lost"
+
+
+def test_foreign_lookups_resolve_by_crosswalk_then_by_name(adapter: EstatePrimeAdapter) -> None:
+    """A tag from another CRM is written through the resolver, else by its name, else dropped and reported."""
+    event = Event(
+        starts_at=datetime(2025, 5, 1, tzinfo=UTC),
+        ends_at=datetime(2025, 5, 1, tzinfo=UTC),
+        tags=[
+            Lookup(ref=Ref("rechat", "tag", "a"), name="x"),
+            Lookup(ref=Ref("rechat", "tag", "b"), name="Lost"),
+            Lookup(ref=Ref("rechat", "tag", "c"), name="Nope"),
+        ],
+    )
+    crosswalk = {Ref("rechat", "tag", "a"): ep("event_tag", "1")}
+    body = adapter.from_canonical(event, resolve=lambda ref, system: crosswalk.get(ref))
+    assert body["tags"] == [1, 2]
+    assert "tags[2]" in adapter.unsupported(event)
 
 
 def test_activity_channel_kind_resolves_to_a_channel_id(adapter: EstatePrimeAdapter) -> None:

@@ -14,10 +14,13 @@ from crmbridge.adapters.estateprime.mapping import EstatePrimeAdapter
 __all__ = ["EstatePrimeAdapter", "make_adapter"]
 
 
-def make_adapter(*, timezone: str = "UTC", lookups: Mapping[str, Any] | None = None) -> EstatePrimeAdapter:
+def make_adapter(
+    *, timezone: str = "UTC", lookups: Mapping[str, Any] | None = None, default_office: int | None = None
+) -> EstatePrimeAdapter:
     """An EstatePrime adapter for an account in ``timezone`` with its lookup lists (optional).
 
     ``lookups`` maps a lookup endpoint's path below ``/api/`` (``"communication/channels"``) to the
-    ``data`` array it returned.
+    ``data`` array it returned. ``default_office`` is the ``store_id`` of communications that have
+    no office (EstatePrime requires one; other CRMs have none).
     """
-    return EstatePrimeAdapter(timezone=timezone, lookups=lookups)
+    return EstatePrimeAdapter(timezone=timezone, lookups=lookups, default_office=default_office)

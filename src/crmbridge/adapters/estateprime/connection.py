@@ -98,20 +98,25 @@ _PASSED: Final = {"activity": frozenset({"type", "channel", "contact_id", "user_
 # -- options -------------------------------------------------------------------------------------
 
 
+_ADAPTER_OPTIONS: Final = frozenset({"default_office"})
+
+
 @dataclass(frozen=True)
 class _Options:
     client: Json
     timezone: str
     lookups: Mapping[str, Any] | None
     concurrency: int | None
+    adapter: Json
 
 
 def _split(options: Mapping[str, Any]) -> _Options:
-    unknown = sorted(set(options) - _CLIENT_OPTIONS - {"timezone", "lookups", "concurrency"})
+    unknown = sorted(set(options) - _CLIENT_OPTIONS - _ADAPTER_OPTIONS - {"timezone", "lookups", "concurrency"})
     if unknown:
         raise TypeError(f"unknown EstatePrime connection option(s): {', '.join(unknown)}")
     client = {key: value for key, value in options.items() if key in _CLIENT_OPTIONS}
-    return _Options(client, options.get("timezone", "UTC"), options.get("lookups"), options.get("concurrency"))
+    adapter = {key: value for key, value in options.items() if key in _ADAPTER_OPTIONS}
+    return _Options(client, options.get("timezone", "UTC"), options.get("lookups"), options.get("concurrency"), adapter)
 
 
 # -- listing -------------------------------------------------------------------------------------
@@ -219,8 +224,11 @@ class LazyLookupsAdapter(Adapter):
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = EstatePrimeAdapter.kinds
 
-    def __init__(self, timezone: str, load: Callable[[], Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self, timezone: str, load: Callable[[], Mapping[str, Any]] | None = None, **adapter_options: Any
+    ) -> None:
         self.timezone = timezone
+        self._adapter_options = adapter_options
         self._load = load
         self._inner: EstatePrimeAdapter | None = None
         LocalClock(timezone)  # an unknown zone fails now, not at the first request
@@ -233,7 +241,7 @@ class LazyLookupsAdapter(Adapter):
     def install(self, lookups: Mapping[str, Any]) -> None:
         """Build the real adapter from ``lookups`` (once; later calls keep the first)."""
         if self._inner is None:
-            self._inner = EstatePrimeAdapter(timezone=self.timezone, lookups=lookups)
+            self._inner = EstatePrimeAdapter(timezone=self.timezone, lookups=lookups, **self._adapter_options)
 
     def inner(self) -> EstatePrimeAdapter:
         """The real adapter, loading the lookups if needed."""
@@ -269,13 +277,15 @@ class LazyLookupsAdapter(Adapter):
 class EstatePrimeBackend:
     """The :class:`~crmbridge.Backend` of EstatePrime: raw EstatePrime JSON in and out."""
 
-    def __init__(self, client: EstatePrimeClient, *, lookups: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, client: EstatePrimeClient, *, lookups: Mapping[str, Any] | None = None, **adapter_options: Any
+    ) -> None:
         self.client = client
         self._lookups: Json | None = None
         self.adapter: Adapter = (
-            EstatePrimeAdapter(timezone=client.timezone, lookups=lookups)
+            EstatePrimeAdapter(timezone=client.timezone, lookups=lookups, **adapter_options)
             if lookups is not None
-            else LazyLookupsAdapter(client.timezone, self.lookups)
+            else LazyLookupsAdapter(client.timezone, self.lookups, **adapter_options)
         )
 
     def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Payload]:
@@ -314,12 +324,14 @@ class EstatePrimeBackend:
 class AsyncEstatePrimeBackend:
     """The async twin of :class:`EstatePrimeBackend`."""
 
-    def __init__(self, client: AsyncEstatePrimeClient, *, lookups: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, client: AsyncEstatePrimeClient, *, lookups: Mapping[str, Any] | None = None, **adapter_options: Any
+    ) -> None:
         self.client = client
         self.adapter: Adapter = (
-            EstatePrimeAdapter(timezone=client.timezone, lookups=lookups)
+            EstatePrimeAdapter(timezone=client.timezone, lookups=lookups, **adapter_options)
             if lookups is not None
-            else LazyLookupsAdapter(client.timezone)
+            else LazyLookupsAdapter(client.timezone, **adapter_options)
         )
         self._lookups: Json | None = None
         self._loading = asyncio.Lock()
@@ -374,7 +386,7 @@ def make_backend(**options: Any) -> EstatePrimeBackend:
     split = _split(options)
     # concurrency is the async lister's: accepted so one options dict serves both connects.
     client = EstatePrimeClient(**split.client, timezone=split.timezone)
-    return EstatePrimeBackend(client, lookups=split.lookups)
+    return EstatePrimeBackend(client, lookups=split.lookups, **split.adapter)
 
 
 def make_async_backend(**options: Any) -> AsyncEstatePrimeBackend:
@@ -382,4 +394,4 @@ def make_async_backend(**options: Any) -> AsyncEstatePrimeBackend:
     split = _split(options)
     extra: Json = {} if split.concurrency is None else {"concurrency": split.concurrency}
     client = AsyncEstatePrimeClient(**split.client, timezone=split.timezone, **extra)
-    return AsyncEstatePrimeBackend(client, lookups=split.lookups)
+    return AsyncEstatePrimeBackend(client, lookups=split.lookups, **split.adapter)

@@ -256,7 +256,10 @@ class EstatePrimeAdapter(Adapter):
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"contact", "activity", "event"})
 
-    def __init__(self, *, timezone: str = "UTC", lookups: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, timezone: str = "UTC", lookups: Mapping[str, Any] | None = None, default_office: int | None = None
+    ) -> None:
+        self.default_office = default_office
         self._converter: cattrs.Converter = wire.make_converter()
         self._clock = LocalClock(timezone)
         self._names: dict[str, dict[int, str]] = {kind: {} for kind in LOOKUP_ENDPOINTS.values()}
@@ -586,11 +589,17 @@ class EstatePrimeAdapter(Adapter):
         body.put("users", lambda: self._list(c, "users", self._ref_ids(c.owners, "user", "owners", c, resolve)))
         body.put("date_converted_to_client", lambda: self._write_instant(c.converted_at, "date_converted_to_client", c))
 
+    def _office_id(self, a: Activity, resolve: Resolver | None) -> int | None:
+        # A communication from a CRM without offices (Activix) goes to the default_office, if set.
+        if a.office is None:
+            return self.default_office
+        return self._ref_id(a.office, "office", "office", a, resolve)
+
     def _communication_body(self, a: Activity, resolve: Resolver | None, body: _Body) -> None:
         body.put("channel", lambda: self._channel_id(a, resolve))
         body.put("user_id", lambda: self._ref_id(a.user, "user", "user", a, resolve))
         body.put("contact_id", lambda: self._ref_id(a.contact, "contact", "contact", a, resolve))
-        body.put("store_id", lambda: self._ref_id(a.office, "office", "office", a, resolve))
+        body.put("store_id", lambda: self._office_id(a, resolve))
         body.put("type", lambda: a.direction)
         body.put("communication_date", lambda: self._write_instant(a.occurred_at, "communication_date", a))
         body.put("request_id", lambda: self._ref_id(a.request, "request", "request", a, resolve))
@@ -674,15 +683,18 @@ class EstatePrimeAdapter(Adapter):
     ) -> int | None:
         if lookup is None:
             return None
-        if lookup.ref is not None:
+        if lookup.ref is not None and lookup.ref.system == SYSTEM:
             return self._ref_id(lookup.ref, kind, path, record, resolve)
-        found = self._ids_by_name[kind].get(lookup.name or "")
-        if found is None:
-            raise MappingError(SYSTEM, record.KIND, path, f"has no {kind} id and its name is not a known {kind}")
-        return found
+        if lookup.ref is not None and resolve is not None:
+            resolved = resolve(lookup.ref, SYSTEM)
+            if resolved is not None and resolved.system == SYSTEM:
+                return self._ref_id(resolved, kind, path, record, resolve)
+        # A tag or source EstatePrime does not know is not written: unsupported() reports it as lost.
+        return self._ids_by_name[kind].get(lookup.name or "")
 
     def _lookup_ids(self, lookups: list[Lookup], kind: str, record: Record, resolve: Resolver | None) -> list[int]:
-        return [self._id(self._lookup_id(lk, kind, f"tags[{i}]", record, resolve)) for i, lk in enumerate(lookups)]
+        found = (self._lookup_id(lk, kind, f"tags[{i}]", record, resolve) for i, lk in enumerate(lookups))
+        return [ident for ident in found if ident is not None]
 
     @staticmethod
     def _id(value: int | None) -> int:
@@ -880,7 +892,7 @@ class EstatePrimeAdapter(Adapter):
         return [
             path if single else f"{path}[{i}]"
             for i, lk in enumerate(lookups)
-            if lk.ref is None and (lk.name or "") not in names
+            if (lk.ref is None or lk.ref.system != SYSTEM) and (lk.name or "") not in names
         ]
 
     def _unsupported_custom_fields(self, record: Contact | Activity | Event) -> list[str]:
