@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 __all__ = [
     "Call",
     "RechatError",
+    "Upload",
     "bad_request",
     "forbidden",
     "is_uuid",
@@ -70,9 +71,23 @@ def forbidden(message: str) -> RechatError:
     return RechatError(403, "AccessForbidden", message)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One file part of a ``multipart/form-data`` body."""
+
+    field: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
 @dataclass
 class Call:
-    """One authenticated request: who asks, in which brand, with what."""
+    """One authenticated request: who asks, in which brand, with what.
+
+    A ``multipart/form-data`` request has its text fields in ``body`` (a dict) and its file
+    parts in ``uploads``, in the order sent.
+    """
 
     user_id: str
     brand: str
@@ -80,6 +95,7 @@ class Call:
     path: dict[str, str]
     body: Any
     expand: frozenset[str] = field(default_factory=frozenset)
+    uploads: tuple[Upload, ...] = ()
 
     def body_object(self) -> dict[str, Any]:
         """The JSON body, which must be an object (an empty body counts as ``{}``)."""

@@ -2,7 +2,8 @@
 
 Collections: ``contacts`` (attributes inline), ``tasks`` (reminders and associations inline),
 ``listings`` (MLS data, shared by every brand), ``attribute_defs`` (custom ones; the global
-ones are constants), ``tags`` (the catalogue, keyed ``<brand>:<tag>``) and ``jobs``.
+ones are constants), ``tags`` (the catalogue, keyed ``<brand>:<tag>``), ``jobs`` (imports) and
+``files`` (``POST /contacts/upload``, content base64-encoded).
 """
 
 from __future__ import annotations

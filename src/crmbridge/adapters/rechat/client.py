@@ -2,8 +2,14 @@
 
 ``client.tasks`` (with ``client.tasks.associations``) and ``client.contacts`` (with
 ``.attributes``, ``.attribute_defs`` and ``.tags``) have one method per operation of
-``adapters/rechat/openapi.yaml``, except the multipart file uploads (``import.csv``/``.xls``/
-``.xlsx`` and ``upload``), which the HTTP core cannot send yet (it sends JSON bodies only).
+``adapters/rechat/openapi.yaml``.
+
+File imports: ``client.contacts.import_csv``/``import_xls``/``import_xlsx`` send the file
+(bytes or a binary file object, read whole first) as the ``multipart/form-data`` field ``file``,
+with optional ``owner`` and ``mappings`` fields; the field names are crmbridge's assumption.
+``client.contacts.upload`` stores a file (the file object comes back) and
+``client.contacts.import_uploaded`` imports it by id, the JSON form the open-sourced Rechat
+server reads. None of them is retried once sent: a resend would import (or store) twice.
 
 How the twins stay thin: every endpoint has a module-level builder (``get_task``,
 ``list_contacts``, ...) that checks the arguments (ids are UUIDs, refused with
@@ -24,11 +30,14 @@ only an empty page ends the list).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import mimetypes
+import os
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypedDict, TypeVar, Unpack
+from typing import IO, Any, Final, Generic, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -61,11 +70,14 @@ from crmbridge.http import (
 __all__ = [
     "CONTACT_PAGE_SIZE",
     "DEFAULT_BASE_URL",
+    "IMPORT_FILE_FIELD",
     "TASK_PAGE_SIZE",
     "AsyncRechatClient",
     "ContactFilterBody",
     "ContactFilters",
+    "FileInput",
     "IdLike",
+    "ImportKind",
     "OffsetList",
     "RechatClient",
     "TaskFilters",
@@ -92,7 +104,11 @@ __all__ = [
     "get_contact_duplicates",
     "get_import_job",
     "get_task",
+    "import_contacts_csv",
     "import_contacts_json",
+    "import_contacts_xls",
+    "import_contacts_xlsx",
+    "import_uploaded_file",
     "list_attribute_defs",
     "list_contacts",
     "list_tags",
@@ -114,6 +130,7 @@ __all__ = [
     "update_contact",
     "update_contact_attribute",
     "update_task",
+    "upload_contacts_file",
 ]
 
 SYSTEM: Final = "rechat"
@@ -127,6 +144,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 IdLike = str | uuid.UUID
 """An id argument: a UUID string (any spelling ``uuid.UUID`` reads) or a ``uuid.UUID``."""
+FileInput = bytes | IO[bytes]
+"""A file argument: its bytes, or a binary file object (read whole before the request)."""
+ImportKind = Literal["csv", "xls", "xlsx"]
+"""The formats ``POST /contacts/import.{kind}`` takes."""
+IMPORT_FILE_FIELD: Final = "file"
+"""The multipart field a file travels in (crmbridge's assumption: the vendor documents none)."""
+_FILE_TYPES: Final = {
+    "csv": "text/csv",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 Json = dict[str, Any]
 ItemReader = Callable[[Any, str], T]
 """Reads one JSON item (at ``path`` in the answer) into ``T``, or raises :class:`MappingError`."""
@@ -769,6 +797,124 @@ def import_contacts_json(contacts: Sequence[Mapping[str, Any]]) -> Endpoint[Json
     return Endpoint(RequestSpec("POST", "/contacts/import.json", body=body, idempotent=False), _json_reader("job"))
 
 
+def _file_part(
+    content: FileInput, filename: str | None, content_type: str | None, default: str | None = None
+) -> tuple[str, bytes, str]:
+    """``(filename, bytes, content type)``; the name is ``filename``, else the file object's, else ``default``.
+
+    A file object is read whole, so a retry could resend it all.
+    """
+    if isinstance(content, bytes | bytearray | memoryview):
+        data = bytes(content)
+    else:
+        data = content.read()
+        if not isinstance(data, bytes):
+            raise TypeError("the file must be bytes or a binary file object (open it with 'rb')")
+    if filename is None:
+        name = getattr(content, "name", None)
+        filename = os.path.basename(name) if isinstance(name, str) and name else default
+    if not filename:
+        raise ValueError("a filename is needed (Rechat keeps it and checks its extension)")
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    kind = content_type or _FILE_TYPES.get(suffix) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return filename, data, kind
+
+
+def _import_options(owner: IdLike | None, mappings: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if owner is not None:
+        options["owner"] = _uuid(owner, "user")
+    if mappings is not None:
+        options["mappings"] = {str(header): dict(mapping) for header, mapping in mappings.items()}
+    return options
+
+
+def _import_file(
+    kind: ImportKind,
+    content: FileInput,
+    filename: str | None,
+    owner: IdLike | None,
+    mappings: Mapping[str, Mapping[str, Any]] | None,
+) -> Endpoint[Json]:
+    if kind not in _FILE_TYPES:
+        raise ValueError(f"kind must be one of {', '.join(_FILE_TYPES)}")
+    part = _file_part(content, filename, None, default=f"contacts.{kind}")
+    files: dict[str, Any] = {IMPORT_FILE_FIELD: part}
+    for name, value in _import_options(owner, mappings).items():
+        files[name] = (None, value if isinstance(value, str) else json.dumps(value))
+    spec = RequestSpec("POST", f"/contacts/import.{kind}", files=files, idempotent=False)
+    return Endpoint(spec, _json_reader("job"))
+
+
+def import_contacts_csv(
+    content: FileInput,
+    *,
+    filename: str | None = None,
+    owner: IdLike | None = None,
+    mappings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Endpoint[Json]:
+    """``POST /contacts/import.csv`` (multipart field ``file``): the import job (a plain dict).
+
+    ``owner`` owns the new contacts (Rechat's default: the caller); ``mappings`` maps CSV headers
+    to ``{attribute_type | attribute_def, label?, is_primary?, is_partner?}``. The file name
+    defaults to the file object's, else ``contacts.csv``. Not idempotent: never resent.
+    """
+    return _import_file("csv", content, filename, owner, mappings)
+
+
+def import_contacts_xls(
+    content: FileInput,
+    *,
+    filename: str | None = None,
+    owner: IdLike | None = None,
+    mappings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Endpoint[Json]:
+    """``POST /contacts/import.xls`` (multipart field ``file``); as :func:`import_contacts_csv`."""
+    return _import_file("xls", content, filename, owner, mappings)
+
+
+def import_contacts_xlsx(
+    content: FileInput,
+    *,
+    filename: str | None = None,
+    owner: IdLike | None = None,
+    mappings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Endpoint[Json]:
+    """``POST /contacts/import.xlsx`` (multipart field ``file``); as :func:`import_contacts_csv`."""
+    return _import_file("xlsx", content, filename, owner, mappings)
+
+
+def upload_contacts_file(
+    content: FileInput, *, filename: str | None = None, content_type: str | None = None
+) -> Endpoint[Json]:
+    """``POST /contacts/upload`` (multipart field ``file``): the stored file (a plain dict with its ``id``).
+
+    The file name is required (given, or the file object's): Rechat keeps it and checks its
+    extension. Not idempotent: every upload stores a new file.
+    """
+    files = {IMPORT_FILE_FIELD: _file_part(content, filename, content_type)}
+    spec = RequestSpec("POST", "/contacts/upload", files=files, idempotent=False)
+    return Endpoint(spec, _json_reader("file"))
+
+
+def import_uploaded_file(
+    file_id: IdLike,
+    *,
+    kind: ImportKind = "csv",
+    owner: IdLike | None = None,
+    mappings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Endpoint[Json]:
+    """``POST /contacts/import.{kind}`` with JSON ``{file_id, owner?, mappings?}``: imports an uploaded file.
+
+    This is the body the open-sourced Rechat server reads. Not idempotent: never resent.
+    """
+    if kind not in _FILE_TYPES:
+        raise ValueError(f"kind must be one of {', '.join(_FILE_TYPES)}")
+    body = {"file_id": _uuid(file_id, "file"), **_import_options(owner, mappings)}
+    spec = RequestSpec("POST", f"/contacts/import.{kind}", body=body, idempotent=False)
+    return Endpoint(spec, _json_reader("job"))
+
+
 def get_import_job(job_id: str) -> Endpoint[Json]:
     """``GET /contacts/jobs/{job_id}``: the state of an import job (a plain dict)."""
     return Endpoint(RequestSpec("GET", f"/contacts/jobs/{_job_id(job_id)}"), _json_reader("job"))
@@ -1269,6 +1415,54 @@ class Contacts:
         """``GET /contacts/jobs/{job_id}``."""
         return self._c.call(get_import_job(job_id))
 
+    def import_csv(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.csv`` (multipart); the import job."""
+        return self._c.call(import_contacts_csv(file, filename=filename, owner=owner, mappings=mappings))
+
+    def import_xls(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.xls`` (multipart); the import job."""
+        return self._c.call(import_contacts_xls(file, filename=filename, owner=owner, mappings=mappings))
+
+    def import_xlsx(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.xlsx`` (multipart); the import job."""
+        return self._c.call(import_contacts_xlsx(file, filename=filename, owner=owner, mappings=mappings))
+
+    def upload(self, file: FileInput, *, filename: str | None = None, content_type: str | None = None) -> Json:
+        """``POST /contacts/upload`` (multipart); the stored file."""
+        return self._c.call(upload_contacts_file(file, filename=filename, content_type=content_type))
+
+    def import_uploaded(
+        self,
+        file_id: IdLike,
+        *,
+        kind: ImportKind = "csv",
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.{kind}`` naming an uploaded file; the import job."""
+        return self._c.call(import_uploaded_file(file_id, kind=kind, owner=owner, mappings=mappings))
+
 
 # -- async resources (the same methods, awaited) -----------------------------------------------
 
@@ -1588,3 +1782,51 @@ class AsyncContacts:
     async def get_job(self, job_id: str) -> Json:
         """``GET /contacts/jobs/{job_id}``."""
         return await self._c.call(get_import_job(job_id))
+
+    async def import_csv(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.csv`` (multipart); the import job."""
+        return await self._c.call(import_contacts_csv(file, filename=filename, owner=owner, mappings=mappings))
+
+    async def import_xls(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.xls`` (multipart); the import job."""
+        return await self._c.call(import_contacts_xls(file, filename=filename, owner=owner, mappings=mappings))
+
+    async def import_xlsx(
+        self,
+        file: FileInput,
+        *,
+        filename: str | None = None,
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.xlsx`` (multipart); the import job."""
+        return await self._c.call(import_contacts_xlsx(file, filename=filename, owner=owner, mappings=mappings))
+
+    async def upload(self, file: FileInput, *, filename: str | None = None, content_type: str | None = None) -> Json:
+        """``POST /contacts/upload`` (multipart); the stored file."""
+        return await self._c.call(upload_contacts_file(file, filename=filename, content_type=content_type))
+
+    async def import_uploaded(
+        self,
+        file_id: IdLike,
+        *,
+        kind: ImportKind = "csv",
+        owner: IdLike | None = None,
+        mappings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Json:
+        """``POST /contacts/import.{kind}`` naming an uploaded file; the import job."""
+        return await self._c.call(import_uploaded_file(file_id, kind=kind, owner=owner, mappings=mappings))

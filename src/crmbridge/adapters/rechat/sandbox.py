@@ -14,8 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,10 +25,12 @@ from starlette.routing import Route
 
 from crmbridge.adapters.rechat import _sandbox_contact_extras as extras
 from crmbridge.adapters.rechat import _sandbox_contacts as contacts
+from crmbridge.adapters.rechat import _sandbox_imports as imports
 from crmbridge.adapters.rechat import _sandbox_tasks as tasks
 from crmbridge.adapters.rechat._sandbox_http import (
     Call,
     RechatError,
+    Upload,
     bad_request,
     forbidden,
     is_uuid,
@@ -106,16 +110,42 @@ def _expansions(request: Request) -> frozenset[str]:
     return frozenset(query_list(request.query_params, "associations"))
 
 
+async def _multipart(request: Request) -> tuple[dict[str, str], tuple[Upload, ...]]:
+    """The text fields and the file parts of a ``multipart/form-data`` body."""
+    fields: dict[str, str] = {}
+    uploads: list[Upload] = []
+    try:
+        form = await request.form()
+    except Exception:  # starlette raises HTTPException or MultiPartException for a broken body
+        raise validation("The multipart body could not be read") from None
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content_type = value.content_type or "application/octet-stream"
+                uploads.append(Upload(name, value.filename or "", content_type, await value.read()))
+            else:
+                fields[name] = value
+    finally:
+        await form.close()
+    return fields, tuple(uploads)
+
+
 def _endpoint(state: SandboxState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             user = _caller(state, request)
             brand = _brand(user, request)
-            try:
-                body = await read_json_body(request)
-            except ValueError:
-                raise validation("The body is not valid JSON") from None
-            call = Call(user.id, brand, request.query_params, dict(request.path_params), body, _expansions(request))
+            body: Any
+            uploads: tuple[Upload, ...] = ()
+            if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+                body, uploads = await _multipart(request)
+            else:
+                try:
+                    body = await read_json_body(request)
+                except ValueError:
+                    raise validation("The body is not valid JSON") from None
+            path_params = dict(request.path_params)
+            call = Call(user.id, brand, request.query_params, path_params, body, _expansions(request), uploads)
             return handler(state, call)
         except RechatError as error:
             return error.response()
@@ -158,6 +188,10 @@ _ROUTES: Sequence[tuple[str, str, Handler]] = (
     ("/contacts/duplicates", "GET", extras.duplicate_clusters),
     ("/contacts/merge", "POST", extras.merge_clusters),
     ("/contacts/import.json", "POST", extras.import_json),
+    ("/contacts/import.csv", "POST", imports.import_csv),
+    ("/contacts/import.xls", "POST", imports.import_xls),
+    ("/contacts/import.xlsx", "POST", imports.import_xlsx),
+    ("/contacts/upload", "POST", imports.upload_file),
     ("/contacts/jobs/{job_id}", "GET", extras.get_job),
     ("/contacts/{id}", "GET", contacts.get_contact),
     ("/contacts/{id}", "PATCH", contacts.update_contact),
@@ -173,13 +207,8 @@ _ROUTES: Sequence[tuple[str, str, Handler]] = (
 )
 """Every route the sandbox serves; ``UNIMPLEMENTED`` lists the documented ones it does not."""
 
-UNIMPLEMENTED = (
-    ("POST", "/contacts/import.csv"),
-    ("POST", "/contacts/import.xls"),
-    ("POST", "/contacts/import.xlsx"),
-    ("POST", "/contacts/upload"),
-)
-"""Documented routes the sandbox does not serve (file uploads); they answer 404."""
+UNIMPLEMENTED: tuple[tuple[str, str], ...] = ()
+"""Documented routes the sandbox does not serve (none now: the file uploads are served too)."""
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
