@@ -218,6 +218,10 @@ def migrate_command(
         except APIError as error:
             _fail_on_api_error(error)
     Console().print(report_table(result))
+    for failure in result.failures[:20]:
+        _err.print(f"failed {failure['source'] or failure['kind']}: {failure['reason']}", markup=False)
+    if len(result.failures) > 20:
+        _err.print(f"... and {len(result.failures) - 20} more failures (all of them in --report)")
     if report is not None:
         result.write_json(report)
     if result.failures:
