@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
@@ -23,10 +23,13 @@ from crmbridge.canonical import Ref
 from crmbridge.errors import MappingError
 
 __all__ = [
+    "ItemReader",
     "build_canonical",
     "int_id_ref",
     "int_ref",
+    "item_reader",
     "make_strict_converter",
+    "raw_item_reader",
     "pydantic_error_path",
     "ref_int_id",
     "structure",
@@ -216,3 +219,27 @@ def ref_int_id(ref: Ref, *, record_kind: str, path: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise MappingError(ref.system, record_kind, path, f"{ref.kind} id must be a positive integer")
     return int(text)
+
+
+ItemReader = Callable[[Any, str], T]
+"""Reads one item of a list answer; the second argument is its path (``data[3]``) for errors."""
+
+
+def item_reader(converter: cattrs.Converter, cls: type[T], *, system: str, kind: str) -> ItemReader[T]:
+    """An item reader that structures each item into the wire class ``cls`` (MappingError on misfit)."""
+
+    def read(raw: Any, path: str) -> T:
+        return structure(converter, raw, cls, system=system, kind=kind, path=path)
+
+    return read
+
+
+def raw_item_reader(system: str, kind: str) -> ItemReader[dict[str, Any]]:
+    """An item reader that keeps JSON objects as they are (only their type is checked)."""
+
+    def read(raw: Any, path: str) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise MappingError(system, kind, path, f"expected a JSON object, got {type(raw).__name__}")
+        return dict(raw)
+
+    return read

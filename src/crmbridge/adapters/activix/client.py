@@ -49,7 +49,7 @@ from typing import IO, Any, Final, Generic, TypedDict, TypeVar, Unpack
 import cattrs
 import httpx
 
-from crmbridge.adapters._support import structure
+from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
 from crmbridge.adapters.activix.wire import (
     Communication,
     Lead,
@@ -151,7 +151,6 @@ R = TypeVar("R")
 IdLike = int | str
 """An id argument: a positive integer, or its decimal digits."""
 Json = dict[str, Any]
-ItemReader = Callable[[Any, str], T]
 """Reads one JSON item (at ``path`` in the answer) into ``T``, or raises :class:`MappingError`."""
 
 # Module-level aliases: inside classes that define a ``list`` method, ``list[...]`` would name it.
@@ -376,21 +375,12 @@ def _single(answer: Any, kind: str) -> Any:
 
 
 def _structured(cls: type[T], kind: str) -> ItemReader[T]:
-    def read(raw: Any, path: str) -> T:
-        return structure(_CONVERTER, raw, cls, system=SYSTEM, kind=kind, path=path)
-
-    return read
+    return item_reader(_CONVERTER, cls, system=SYSTEM, kind=kind)
 
 
 def raw_item(kind: str) -> ItemReader[Json]:
     """An item reader that keeps JSON objects as they are (only their type is checked)."""
-
-    def read(raw: Any, path: str) -> Json:
-        if not isinstance(raw, Mapping):
-            raise MappingError(SYSTEM, kind, path, f"expected a JSON object, got {type(raw).__name__}")
-        return dict(raw)
-
-    return read
+    return raw_item_reader(SYSTEM, kind)
 
 
 _lead_item = _structured(Lead, "lead")

@@ -52,7 +52,7 @@ from typing import Any, Final, Generic, TypeVar
 import attrs
 import httpx
 
-from crmbridge.adapters._support import structure
+from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
 from crmbridge.adapters.estateprime import wire
 from crmbridge.adapters.estateprime._time import LocalClock, format_datetime
 from crmbridge.errors import InvalidIdError, MappingError
@@ -114,7 +114,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 W = TypeVar("W")
 Json = dict[str, Any]
-ItemReader = Callable[[Any, str], T]
 """Reads one JSON item (at ``path`` in the answer) into ``T``, or raises :class:`MappingError`."""
 
 _CONVERTER: Final = wire.make_converter()
@@ -270,21 +269,12 @@ def _body(value: Any, cls: type) -> Json:
 
 
 def _structured(cls: type[T], kind: str) -> ItemReader[T]:
-    def read(raw: Any, path: str) -> T:
-        return structure(_CONVERTER, raw, cls, system=SYSTEM, kind=kind, path=path)
-
-    return read
+    return item_reader(_CONVERTER, cls, system=SYSTEM, kind=kind)
 
 
 def raw_item(kind: str) -> ItemReader[Json]:
     """An item reader that keeps JSON objects as they are (only their type is checked)."""
-
-    def read(raw: Any, path: str) -> Json:
-        if not isinstance(raw, Mapping):
-            raise MappingError(SYSTEM, kind, path, f"expected a JSON object, got {type(raw).__name__}")
-        return dict(raw)
-
-    return read
+    return raw_item_reader(SYSTEM, kind)
 
 
 def _array(value: Any, kind: str) -> list[Any]:

@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 import httpx
 
-from crmbridge.adapters._support import structure
+from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
 from crmbridge.adapters.rechat._time import datetime_to_epoch
 from crmbridge.adapters.rechat.wire import (
     Envelope,
@@ -156,7 +156,6 @@ _FILE_TYPES: Final = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 Json = dict[str, Any]
-ItemReader = Callable[[Any, str], T]
 """Reads one JSON item (at ``path`` in the answer) into ``T``, or raises :class:`MappingError`."""
 
 # Module-level aliases: inside classes that define a ``list`` method, ``list[...]`` would name it.
@@ -320,21 +319,12 @@ def _array(value: Any, kind: str) -> list[Any]:
 
 
 def _structured(cls: type[T], kind: str) -> ItemReader[T]:
-    def read(raw: Any, path: str) -> T:
-        return structure(_CONVERTER, raw, cls, system=SYSTEM, kind=kind, path=path)
-
-    return read
+    return item_reader(_CONVERTER, cls, system=SYSTEM, kind=kind)
 
 
 def raw_item(kind: str) -> ItemReader[Json]:
     """An item reader that keeps JSON objects as they are (only their type is checked)."""
-
-    def read(raw: Any, path: str) -> Json:
-        if not isinstance(raw, Mapping):
-            raise MappingError(SYSTEM, kind, path, f"expected a JSON object, got {type(raw).__name__}")
-        return dict(raw)
-
-    return read
+    return raw_item_reader(SYSTEM, kind)
 
 
 def _uuid_item(raw: Any, path: str) -> str:
