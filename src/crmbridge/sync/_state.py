@@ -121,6 +121,15 @@ def engine_url(location: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def _tune_sqlite(connection: Any, _record: Any) -> None:
+    # WAL with synchronous=NORMAL: a commit survives the process being killed (what resuming
+    # relies on) without a disk sync per commit; only a power loss may drop the last commits.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -136,6 +145,8 @@ class StateStore:
     def __init__(self, location: str | Path) -> None:
         self.url = engine_url(location)
         self.engine = sa.create_engine(self.url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _tune_sqlite)
         _metadata.create_all(self.engine)
 
     def __repr__(self) -> str:
