@@ -217,3 +217,26 @@ def test_activix_leads_and_calls_move_into_estateprime(tmp_path: Path) -> None:
     assert all(call.office == Ref("estateprime", "office", "2") for call in calls)  # type: ignore[attr-defined]
     assert report.kinds["activity"].failed == len(activities) - len(movable)
     assert all("requires a value for" in f["reason"] for f in report.failures)
+
+
+def test_lost_communication_creates_are_found_even_when_the_lead_looks_old(tmp_path: Path) -> None:
+    """A lost create is reconciled by a full read when the windowed read misses it (the lead's time did not move)."""
+    ep, db = source(6), tmp_path / "activix.db"
+    steady = make_sandbox("activix", db=db)
+    with connect(ep) as src, connect(steady) as dst:
+        migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        activities = list(src.list("activity"))
+    for lead in list(steady.store.scan("leads")):  # leads untouched for a long time
+        steady.store.put("leads", str(lead["id"]), {**lead, "updated_at": "2024-01-01T00:00:00+00:00"})
+    steady.store.close()
+    flaky = make_sandbox("activix", db=db, faults=FaultConfig(error_rate=0.5, kinds=("lost",), seed=4))
+    with connect(ep) as src, connect(flaky) as dst:
+        first = migrate(source=src, target=dst, kinds=["activity"], state=tmp_path / "s.db", links=USERS)
+    assert first.kinds["activity"].failed > 0, "some answers were lost"
+    flaky.store.close()
+    again = make_sandbox("activix", db=db)
+    with connect(ep) as src, connect(again) as dst:
+        second = migrate(source=src, target=dst, kinds=["activity"], state=tmp_path / "s.db", links=USERS)
+        calls = list(dst.list("activity"))
+    assert second.kinds["activity"].reconciled == first.kinds["activity"].failed
+    assert len(calls) == len(activities), "no communication twice, none missing"

@@ -278,6 +278,7 @@ class _Run:
 
     def reconcile(self, kind: str, counts: KindReport) -> None:
         """Settle the creates of earlier runs that were never confirmed."""
+        expected: dict[Ref, tuple[Any, dict[str, Any]]] = {}
         for intent in self.state.pending_intents(self.target.system):
             if intent.source.system != self.source.system or intent.kind != kind:
                 continue
@@ -285,31 +286,46 @@ class _Run:
                 record = self.source.get(kind, intent.source)
                 if self.convert is not None:
                     record = self.convert(record, self.started)[0]
-                match = self.find_in_target(kind, record, intent.created_at)
+                expected[intent.source] = (intent, self.target.adapter.from_canonical(record, resolve=self.resolve))
             except (CrmBridgeError, ValueError) as error:
                 self.fail(kind, counts, intent.source, f"could not reconcile an unconfirmed create: {_reason(error)}")
-                continue
-            if match is None:
-                self.state.drop_intent(intent.source, self.target.system)
-            else:
-                self.state.confirm(intent.source, match, fingerprint=intent.fingerprint)
-                counts.reconciled += 1
+        if not expected:
+            return
+        since = min(intent.created_at for intent, _ in expected.values()) - OVERLAP
+        for source, target in self.find_in_target(kind, expected, since):
+            intent = expected.pop(source)[0]
+            self.state.confirm(source, target, fingerprint=intent.fingerprint)
+            counts.reconciled += 1
+        for source in expected:  # certainly not created: created again when the record is read
+            self.state.drop_intent(source, self.target.system)
 
-    def find_in_target(self, kind: str, record: Record, since: datetime) -> Ref | None:
-        """The target record an unconfirmed create of ``record`` produced, if any (fingerprint search)."""
-        expected = self.target.adapter.from_canonical(record, resolve=self.resolve)
+    def find_in_target(
+        self, kind: str, expected: Mapping[Ref, tuple[Any, dict[str, Any]]], since: datetime
+    ) -> Iterator[tuple[Ref, Ref]]:
+        """``(source, target)`` for each unconfirmed create found in the target (fingerprint search).
+
+        A target record matches when every key of the expected create body that it has holds the
+        same value, and no other source record is linked to it. A time-windowed read comes first;
+        only if it leaves creates unexplained is the whole kind read, because a window can miss a
+        record (an Activix communication is listed through its lead, whose update time may not move):
+        concluding "not created" wrongly would create a duplicate.
+        """
         taken = {target for _, target in self.state.links(self.target.system)}
-        for candidate in self.candidates(kind, since - OVERLAP):
-            if candidate.ref is None or candidate.ref in taken:
-                continue
-            body = self.target.adapter.from_canonical(candidate)
-            if all(body.get(key) == value for key, value in expected.items() if key in body):
-                return candidate.ref
-        return None
-
-    def candidates(self, kind: str, since: datetime) -> Iterator[Record]:
-        windows = [{"updated_since": since}, {"created_since": since}, {}]
-        return _list_with_fallback(self.target, kind, windows)
+        left = dict(expected)
+        passes: list[list[dict[str, Any]]] = [[{"updated_since": since}, {"created_since": since}], [{}]]
+        for windows in passes:
+            for candidate in _list_with_fallback(self.target, kind, windows):
+                if candidate.ref is None or candidate.ref in taken:
+                    continue
+                body = self.target.adapter.from_canonical(candidate)
+                for source, (_, wanted) in list(left.items()):
+                    if all(body.get(key) == value for key, value in wanted.items() if key in body):
+                        taken.add(candidate.ref)
+                        del left[source]
+                        yield source, candidate.ref
+                        break
+                if not left:
+                    return
 
 
 def _list_with_fallback(connection: Connection, kind: str, windows: Sequence[Mapping[str, Any]]) -> Iterator[Record]:
