@@ -24,6 +24,7 @@ crash are emitted again (at-least-once).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from typing import IO, Any
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record
 from crmbridge.errors import UnsupportedOperation
-from crmbridge.sync._migrate import OVERLAP, fingerprint
+from crmbridge.sync._migrate import OVERLAP, changed_at, fingerprint
 from crmbridge.sync._state import StateStore
 
 __all__ = ["FeedReport", "feed"]
@@ -53,11 +54,6 @@ class FeedReport:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _changed_at(record: Record) -> datetime | None:
-    value = getattr(record, "updated_at", None) or getattr(record, "created_at", None)
-    return value if isinstance(value, datetime) else None
 
 
 def _last_seq_in(path: Path) -> int:
@@ -107,7 +103,7 @@ class _Feed:
                 self.report.upserts[kind] = self.report.upserts.get(kind, 0) + 1
             elif scanning:
                 self.state.feed_seen(self.name, record.ref, run_mark)
-            changed = _changed_at(record)
+            changed = changed_at(record)
             if changed is not None and (newest is None or changed > newest):
                 newest = changed
         self.report.read[kind] = read
@@ -129,7 +125,7 @@ class _Feed:
             return iter(())
         except UnsupportedOperation:
             return None
-        return _chain(first, records)
+        return itertools.chain((first,), records)
 
     def _write(self, seq: int, op: str, kind: str, ref: str, record: dict[str, Any] | None) -> None:
         line = {"seq": seq, "op": op, "kind": kind, "ref": ref, "record": record, "observed_at": _now().isoformat()}
@@ -155,11 +151,6 @@ def _drop_cut_line(path: Path) -> None:
         tail = handle.read()
         cut = tail.rfind(b"\n")
         handle.truncate(size - len(tail) + cut + 1 if cut >= 0 else max(0, size - len(tail)))
-
-
-def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
-    yield first
-    yield from rest
 
 
 def feed(

@@ -192,11 +192,11 @@ class _Run:
             counts.read += 1
             if self.progress is not None:
                 self.progress(kind, counts.read)
-            changed_at = _changed_at(record)
-            if not self.write(kind, record, counts) and changed_at is not None:
-                oldest_failure = changed_at if oldest_failure is None else min(oldest_failure, changed_at)
-            if changed_at is not None and (newest is None or changed_at > newest):
-                newest = changed_at
+            changed = changed_at(record)
+            if not self.write(kind, record, counts) and changed is not None:
+                oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
+            if changed is not None and (newest is None or changed > newest):
+                newest = changed
         for failure in self.source.failures:
             self.fail(kind, counts, None, f"unreadable source record at position {failure.position}: {failure.error}")
         self.source.failures.clear()
@@ -343,7 +343,8 @@ def _list_with_fallback(connection: Connection, kind: str, windows: Sequence[Map
         return
 
 
-def _changed_at(record: Record) -> datetime | None:
+def changed_at(record: Record) -> datetime | None:
+    """When a record last changed: its ``updated_at``, else its ``created_at`` (None if neither)."""
     value = getattr(record, "updated_at", None) or getattr(record, "created_at", None)
     return value if isinstance(value, datetime) else None
 
