@@ -211,3 +211,20 @@ def test_lost_fault_applies_the_request_then_drops_the_answer() -> None:
     ):
         client.post("/things", json={})
     assert calls == ["POST"]
+
+
+def test_truncate_fault_applies_the_request_and_cuts_its_answer_in_half() -> None:
+    """A `truncate` fault runs the request, keeps its status and sends the first half of its body."""
+    calls: list[str] = []
+
+    async def record(request: Request) -> JSONResponse:
+        calls.append(request.method)
+        return JSONResponse({"created_id": 12345, "name": "a long enough name"}, status_code=201)
+
+    app = Starlette(routes=[Route("/things", record, methods=["POST"])])
+    faulty, _ = wrap_with_faults(app, FaultConfig(error_rate=1.0, kinds=("truncate",)))
+    with httpx.Client(transport=SandboxTransport(faulty), base_url="http://sandbox") as client:
+        response = client.post("/things", json={})
+    whole = b'{"created_id":12345,"name":"a long enough name"}'
+    assert (calls, response.status_code) == (["POST"], 201)
+    assert response.content == whole[: len(whole) // 2]

@@ -10,6 +10,7 @@ import crmbridge
 from crmbridge import Connection, Ref
 from crmbridge.sandbox import FaultConfig, Sandbox, make_sandbox
 from crmbridge.sync import StateStore, migrate
+from crmbridge.sync import _migrate as migrate_module
 
 USERS = {Ref("estateprime", "user", str(i)): Ref("activix", "user", str(1 + i % 3)) for i in range(1, 40)}
 
@@ -105,15 +106,33 @@ def test_unresolved_reference_is_a_failure_not_a_dangling_id(tmp_path: Path) -> 
     assert len(StateStore(tmp_path / "s.db").failures(report.job)) == len(owned)
 
 
-def test_lost_answers_are_reconciled_without_duplicates(tmp_path: Path) -> None:
-    """Creates whose answers were lost are found again on the next run: every contact exists exactly once."""
+def test_lost_answers_are_settled_in_the_same_run(tmp_path: Path) -> None:
+    """Creates whose answers were lost are found in the target before the run ends: each contact exists once."""
+    ep = source(10)
+    flaky = make_sandbox("activix", faults=FaultConfig(error_rate=0.5, kinds=("lost",), seed=2))
+    with connect(ep) as src, connect(flaky) as dst:
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        contacts = list(src.list("contact"))
+    assert flaky.faults is not None
+    assert flaky.faults.injected["lost"] > 0
+    assert (report.kinds["contact"].failed, report.failures) == (0, [])
+    assert report.kinds["contact"].reconciled > 0
+    assert report.kinds["contact"].created + report.kinds["contact"].reconciled == len(contacts)
+    assert StateStore(tmp_path / "s.db").pending_intents("activix") == []
+    names = sorted((c.first_name, c.last_name) for c in leads(flaky))
+    assert names == sorted((c.first_name, c.last_name) for c in contacts)
+
+
+def test_unsettled_lost_answers_are_reconciled_on_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no settling in the run, lost creates are reported as failed, then found by the next run: no duplicates."""
+    monkeypatch.setattr(migrate_module, "SETTLE_ROUNDS", 0)
     ep, db = source(10), tmp_path / "activix.db"
     flaky = make_sandbox("activix", db=db, faults=FaultConfig(error_rate=0.5, kinds=("lost",), seed=2))
     with connect(ep) as src, connect(flaky) as dst:
         first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
         contacts = list(src.list("contact"))
     assert first.kinds["contact"].failed > 0, "some answers were lost"
-    assert all("reconciled" in f["reason"] for f in first.failures)
+    assert all("reconciled on the next run" in f["reason"] for f in first.failures)
     flaky.store.close()
     steady = make_sandbox("activix", db=db)
     with connect(ep) as src, connect(steady) as dst:
@@ -231,12 +250,8 @@ def test_lost_communication_creates_are_found_even_when_the_lead_looks_old(tmp_p
     steady.store.close()
     flaky = make_sandbox("activix", db=db, faults=FaultConfig(error_rate=0.5, kinds=("lost",), seed=4))
     with connect(ep) as src, connect(flaky) as dst:
-        first = migrate(source=src, target=dst, kinds=["activity"], state=tmp_path / "s.db", links=USERS)
-    assert first.kinds["activity"].failed > 0, "some answers were lost"
-    flaky.store.close()
-    again = make_sandbox("activix", db=db)
-    with connect(ep) as src, connect(again) as dst:
-        second = migrate(source=src, target=dst, kinds=["activity"], state=tmp_path / "s.db", links=USERS)
+        report = migrate(source=src, target=dst, kinds=["activity"], state=tmp_path / "s.db", links=USERS)
         calls = list(dst.list("activity"))
-    assert second.kinds["activity"].reconciled == first.kinds["activity"].failed
+    assert report.kinds["activity"].reconciled > 0, "some answers were lost, and found"
+    assert report.failures == []
     assert len(calls) == len(activities), "no communication twice, none missing"

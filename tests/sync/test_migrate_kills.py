@@ -1,4 +1,4 @@
-"""A migration killed with SIGKILL at seeded random moments, then resumed, moves every record exactly once."""
+"""A migration killed with SIGKILL at 20 seeded moments, then resumed, moves every record exactly once."""
 
 from __future__ import annotations
 
@@ -9,12 +9,18 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
 import crmbridge
 from crmbridge.sandbox import make_sandbox, serve_in_thread
+from crmbridge.sync import StateStore
+
+from ._compare import by_ref, mismatches
+
+KILLS = 20
+CONTACTS = 150
+"""Seeding this many contacts also seeds as many communications: 300 records, about 6 linked per kill."""
 
 
 def _moved(state: Path) -> int:
@@ -53,11 +59,26 @@ def _command(state: Path) -> list[str]:
     ]
 
 
+def _run_until_killed(command: list[str], env: dict[str, str], state: Path, more: int) -> bool:
+    """Start a run, SIGKILL it once ``more`` further records are linked; False if it ended first."""
+    target = _moved(state) + more
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+        deadline = time.monotonic() + 60
+        while run.poll() is None and _moved(state) < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if run.poll() is not None:
+            return False
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+        return True
+
+
 def test_killed_migration_resumes_to_exactly_once(tmp_path: Path) -> None:
-    """SIGKILLs at seeded random points, then a run to the end: every contact and communication exists once."""
-    estateprime = make_sandbox("estateprime", seed_records=80, seed=9)
+    """After 20 SIGKILLs and a last run, each contact and communication is in Activix once, equal to its source."""
+    estateprime = make_sandbox("estateprime", seed_records=CONTACTS, seed=9)
     activix = make_sandbox("activix", db=tmp_path / "activix.db")
     chance = random.Random(20261123)
+    state = tmp_path / "s.db"
     with serve_in_thread(estateprime) as ep_url, serve_in_thread(activix) as ax_url:
         env = {
             **os.environ,
@@ -66,27 +87,21 @@ def test_killed_migration_resumes_to_exactly_once(tmp_path: Path) -> None:
             "CRMBRIDGE_ACTIVIX_TOKEN": activix.token,
             "CRMBRIDGE_ACTIVIX_BASE_URL": f"{ax_url}/v2",
         }
-        kills = 0
-        for _ in range(5):
-            with subprocess.Popen(
-                _command(tmp_path / "s.db"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            ) as run:
-                time.sleep(chance.uniform(0.6, 1.6))  # start-up takes about 0.5 s, a full run several seconds
-                if run.poll() is None:
-                    run.send_signal(signal.SIGKILL)
-                    kills += 1
-                run.wait(timeout=30)
-        final = subprocess.run(_command(tmp_path / "s.db"), env=env, capture_output=True, text=True, timeout=300)
+        kills = sum(_run_until_killed(_command(state), env, state, chance.randint(1, 12)) for _ in range(KILLS))
+        final = subprocess.run(_command(state), env=env, capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
         with crmbridge.connect("estateprime", **estateprime.client_options()) as source:
-            contacts = list(source.list("contact"))
-            activities = list(source.list("activity"))
+            contacts = by_ref(list(source.list("contact")))
+            activities = by_ref(list(source.list("activity")))
         with crmbridge.connect("activix", **activix.client_options(), rate_limit=None) as target:
-            leads = list(target.list("contact"))
-            calls = list(target.list("activity"))
-    assert kills >= 3, "the runs were killed mid-way"
-    names = Counter((c.first_name, c.last_name) for c in leads)
-    assert names == Counter((c.first_name, c.last_name) for c in contacts)
-    assert len(calls) == len(activities)
-    notes = Counter(a.notes for a in calls)  # type: ignore[attr-defined]
-    assert notes == Counter(a.notes for a in activities)  # type: ignore[attr-defined]
+            leads = by_ref(list(target.list("contact")))
+            calls = by_ref(list(target.list("activity")))
+    assert kills == KILLS, "every run was killed mid-way"
+    store = StateStore(state)
+    crosswalk = dict(store.links("activix"))
+    assert store.pending_intents("activix") == []
+    store.close()
+    assert set(crosswalk) == set(contacts) | set(activities)
+    assert len(set(crosswalk.values())) == len(crosswalk), "no two source records share a copy"
+    assert set(crosswalk.values()) == set(leads) | set(calls), "the target holds nothing else"
+    assert mismatches(contacts, activities, leads, calls, crosswalk) == {}

@@ -24,7 +24,9 @@ __all__ = [
 
 FaultKind = Literal["429", "500", "503", "drop", "timeout", "truncate", "lost"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "drop", "timeout", "truncate")
-"""The faults injected by default: each refuses the request before the sandbox applies it."""
+"""The faults injected by default. All but ``truncate`` refuse the request before the sandbox
+applies it; ``truncate`` applies it and cuts the answer's body in half (a connection that died
+mid-body: the server did the work, the client cannot read what it did)."""
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = (*FAULT_KINDS, "lost")
 """Also ``lost``: the sandbox APPLIES the request, then drops the connection before answering (the
 client cannot know whether its write happened: what exactly-once reconciliation is for)."""
@@ -136,16 +138,24 @@ class FaultInjector:
         elif kind == "timeout":
             raise SimulatedTimeout("the sandbox did not answer in time")
         elif kind == "lost":
-            await self._apply_and_drop(scope, receive)
-        else:  # truncate: the request is NOT applied, the client gets half a JSON body
-            await _send_raw(send, 200, b'{"status": 200, "data": [{"id": 1, "na')
+            await self._apply(scope, receive)
+            raise DroppedConnection("the sandbox applied the request and dropped the connection")
+        else:
+            status, body = await self._apply(scope, receive)
+            await _send_raw(send, status, body[: len(body) // 2])
 
-    async def _apply_and_drop(self, scope: Scope, receive: Receive) -> None:
-        async def swallow(message: Message) -> None:
-            del message  # the answer never reaches the client
+    async def _apply(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+        """Run the request through the sandbox and keep its answer from the client: (status, body)."""
+        answer: dict[str, Any] = {"status": 500, "body": b""}
 
-        await self.app(scope, receive, swallow)
-        raise DroppedConnection("the sandbox applied the request and dropped the connection")
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer["body"] += message.get("body", b"")
+
+        await self.app(scope, receive, keep)
+        return int(answer["status"]), bytes(answer["body"])
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:

@@ -13,6 +13,9 @@ them):
    skipped; linked ones are updated in place; new ones are created after recording the intent,
    and linked when the create is confirmed. References go through the crosswalk: a record whose
    reference has no counterpart yet is not written with a dangling id but recorded as a failure.
+3b. **Settle** the creates of this run that failed ambiguously (sent, answer lost): the target is
+   searched for them as in step 1, and those certainly not created are created again, a few rounds
+   at most, before the next kind starts (its records may refer to these).
 4. **Checkpoint**: the high-water mark moves to the newest source update that was handled, but
    never past a record that failed, so the next run tries it again.
 
@@ -41,6 +44,9 @@ __all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "changed_fields", "con
 
 KIND_ORDER: tuple[str, ...] = ("contact", "event", "task", "activity")
 """Kinds in dependency order: records that others refer to come first."""
+
+SETTLE_ROUNDS = 3
+"""How many times a run searches for its own ambiguous creates (and redoes those that did not happen)."""
 
 OVERLAP = timedelta(minutes=5)
 """Re-read this much before the checkpoint, so records updated while the last run read are not missed."""
@@ -169,6 +175,10 @@ class _Run:
         self.report = report
         self.dry_run = dry_run
         self.progress = progress
+        self.target_kind = ""
+        """What the kind being moved becomes in the target (itself, or what CONVERSIONS makes it)."""
+        self.unsettled: dict[Ref, datetime | None] = {}
+        """This kind's creates that failed ambiguously in this run, with their source change time."""
 
     def resolve(self, ref: Ref, system: str) -> Ref | None:
         """Fixed counterparts first (users, offices: ``links=``), then the crosswalk of moved records."""
@@ -182,6 +192,8 @@ class _Run:
     def move(self, kind: str, into: str | None = None) -> None:
         """Move ``kind``; with ``into``, each record is converted to that kind first (CONVERSIONS)."""
         self.convert = CONVERSIONS[(kind, into)] if into is not None else None
+        self.target_kind = into or kind
+        self.unsettled = {}
         counts = self.report.kinds.setdefault(kind, KindReport())
         if not self.dry_run:
             self.reconcile(kind, counts)
@@ -197,12 +209,42 @@ class _Run:
                 oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
             if changed is not None and (newest is None or changed > newest):
                 newest = changed
+        for changed in self.settle(kind, counts):
+            if changed is not None:
+                oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
         for failure in self.source.failures:
             self.fail(kind, counts, None, f"unreadable source record at position {failure.position}: {failure.error}")
         self.source.failures.clear()
         mark = oldest_failure - timedelta(microseconds=1) if oldest_failure is not None else newest
         if not self.dry_run and mark is not None and mark != since:
             self.state.set_checkpoint(self.report.job, kind, mark)
+
+    def settle(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
+        """Settle this run's ambiguous creates before the next kind (which may refer to them).
+
+        Each round searches the target for the unconfirmed creates; those not found certainly did
+        not happen and are created again from a fresh read of the source. What is still unsettled
+        after :data:`SETTLE_ROUNDS` is reported as failed (the intent stays for the next run); the
+        change times of those records are yielded so the checkpoint stays before them.
+        """
+        for _ in range(SETTLE_ROUNDS):
+            if not self.unsettled:
+                return
+            pending, self.unsettled = self.unsettled, {}
+            for source in self.reconcile(kind, counts, only=set(pending)):
+                try:
+                    record = self.source.get(kind, source)
+                except (CrmBridgeError, ValueError) as error:
+                    self.fail(kind, counts, source, f"could not read the record again: {_reason(error)}")
+                    yield pending[source]
+                    continue
+                if not self.write(kind, record, counts):
+                    yield pending[source]
+        for source, changed in self.unsettled.items():
+            reason = "the create failed ambiguously and could not be settled in this run"
+            self.fail(kind, counts, source, f"{reason} (will be reconciled on the next run)")
+            yield changed
+        self.unsettled = {}
 
     def read(self, kind: str, since: datetime | None) -> Iterator[Record]:
         # Without an incremental filter a full read is done, and fingerprints skip what did not change.
@@ -233,6 +275,12 @@ class _Run:
             else:
                 self.create(kind, record, content, digest)
                 counts.created += 1
+        except AmbiguousWriteError:
+            if linked is not None:  # an update: sending the same fields again is harmless
+                self.fail(kind, counts, source, "the update failed ambiguously; it is sent again on the next run")
+                return False
+            self.unsettled[source] = changed_at(record)
+            return True
         except (CrmBridgeError, ValueError) as error:
             self.fail(kind, counts, source, _reason(error))
             return False
@@ -276,11 +324,17 @@ class _Run:
 
     # -- exactly once --------------------------------------------------------------------------
 
-    def reconcile(self, kind: str, counts: KindReport) -> None:
-        """Settle the creates of earlier runs that were never confirmed."""
+    def reconcile(self, kind: str, counts: KindReport, only: set[Ref] | None = None) -> list[Ref]:
+        """Settle unconfirmed creates (of earlier runs, or ``only`` these); returns those not found.
+
+        A create not found in the target certainly did not happen: its intent is dropped, and the
+        record is created again (when it is read, or by :meth:`settle`).
+        """
         expected: dict[Ref, tuple[Any, dict[str, Any]]] = {}
         for intent in self.state.pending_intents(self.target.system):
             if intent.source.system != self.source.system or intent.kind != kind:
+                continue
+            if only is not None and intent.source not in only:
                 continue
             try:
                 record = self.source.get(kind, intent.source)
@@ -290,14 +344,15 @@ class _Run:
             except (CrmBridgeError, ValueError) as error:
                 self.fail(kind, counts, intent.source, f"could not reconcile an unconfirmed create: {_reason(error)}")
         if not expected:
-            return
+            return []
         since = min(intent.created_at for intent, _ in expected.values()) - OVERLAP
-        for source, target in self.find_in_target(kind, expected, since):
+        for source, target in self.find_in_target(self.target_kind, expected, since):
             intent = expected.pop(source)[0]
             self.state.confirm(source, target, fingerprint=intent.fingerprint)
             counts.reconciled += 1
-        for source in expected:  # certainly not created: created again when the record is read
+        for source in expected:
             self.state.drop_intent(source, self.target.system)
+        return list(expected)
 
     def find_in_target(
         self, kind: str, expected: Mapping[Ref, tuple[Any, dict[str, Any]]], since: datetime
