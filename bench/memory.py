@@ -10,14 +10,13 @@ every tenth of the way, and the seconds the feed took.
 
 The figures: each size's peak over the 150 MB target (≤ 1.0 passes), and "flat": the largest
 size's peak over the smallest's (≤ 1.10 passes). 1,000,000 records run only when the time
-measured at the smaller sizes says they fit in the budget (3 minutes for all sizes); otherwise
+measured at the smaller sizes says they fit in the budget (8 minutes for all sizes); otherwise
 the time they would take is extrapolated from the measured records/s.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import resource
@@ -36,7 +35,7 @@ __all__ = ["GeneratedBackend", "run", "worker"]
 NAME = "memory"
 LIMIT_MB = 150.0
 FLAT = 1.10
-BUDGET_S = 180.0
+BUDGET_S = 480.0
 FULL_SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (100, 300)
 CALIBRATION = 10_000
@@ -54,7 +53,8 @@ class GeneratedBackend:
         self.adapter = crmbridge.get_adapter("estateprime")
         self.records = records
         self.samples = samples
-        self._base = example("estateprime", "contact.object")
+        # Each record is parsed from the example's bytes, as a page read off the wire would be.
+        self._base = json.dumps(example("estateprime", "contact.object")).encode()
 
     def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         """``records`` contacts with ids 1..N; RSS is sampled every tenth of the way."""
@@ -63,7 +63,7 @@ class GeneratedBackend:
             return
         step = max(1, self.records // 10)
         for ident in range(1, self.records + 1):
-            payload = copy.deepcopy(self._base)
+            payload = json.loads(self._base)
             payload["id"] = ident
             payload["first_name"] = f"John {ident}"
             yield payload

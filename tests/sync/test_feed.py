@@ -83,29 +83,22 @@ def test_a_stream_output_works_too(tmp_path: Path) -> None:
     assert [json.loads(line)["seq"] for line in sink.getvalue().splitlines()] == [1, 2]
 
 
-@pytest.mark.parametrize("crash", ["before_write", "after_write"])
+@pytest.mark.parametrize("crash", ["mid_write", "after_write"])
 def test_crash_loses_nothing_and_repeats_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash: str) -> None:
-    """A run killed around the third line, then resumed, leaves every record in the file exactly once."""
+    """A run killed while writing a batch (or after writing it), then resumed, leaves every record in the file once."""
     sandbox = estateprime(5)
     out, state = tmp_path / "feed.ndjson", tmp_path / "s.db"
-    real_write, real_end = feed_module._Feed._write, StateStore.feed_end
-    calls = {"n": 0}
 
-    def dying_write(self: Any, seq: int, *args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            with out.open("a", encoding="utf-8") as handle:
-                handle.write('{"seq": 3, "op": "ups')  # the kill cuts the line short
-            raise KeyboardInterrupt
-        real_write(self, seq, *args)
+    def dying_write(self: Any, lines: list[str]) -> None:
+        self.sink.write(lines[0] + lines[1] + lines[2][:20])  # the kill cuts the third line short
+        self.sink.flush()
+        raise KeyboardInterrupt
 
-    def dying_end(self: StateStore, name: str, seq: int) -> None:
-        if seq == 3:
-            raise KeyboardInterrupt  # the line is written, the pending mark never dropped
-        real_end(self, name, seq)
+    def dying_end(self: StateStore, name: str, first: int, last: int) -> None:
+        raise KeyboardInterrupt  # the lines are written, the pending marks never dropped
 
-    if crash == "before_write":
-        monkeypatch.setattr(feed_module._Feed, "_write", dying_write)
+    if crash == "mid_write":
+        monkeypatch.setattr(feed_module._Feed, "_write_lines", dying_write)
     else:
         monkeypatch.setattr(StateStore, "feed_end", dying_end)
     with crmbridge.connect("estateprime", **sandbox.client_options()) as crm, pytest.raises(KeyboardInterrupt):
@@ -116,3 +109,12 @@ def test_crash_loses_nothing_and_repeats_nothing(tmp_path: Path, monkeypatch: py
     emitted = lines(out)
     assert [line["seq"] for line in emitted] == [1, 2, 3, 4, 5]
     assert sorted(line["ref"] for line in emitted) == [f"estateprime:contact:{i}" for i in range(1, 6)]
+
+
+def test_batches_split_where_a_ref_repeats_and_skip_records_without_ref() -> None:
+    """A listing that shows a ref twice puts the second in a new batch; records without a ref are left out."""
+    one = crmbridge.Contact(ref=crmbridge.Ref("estateprime", "contact", "1"), first_name="A")
+    two = crmbridge.Contact(ref=crmbridge.Ref("estateprime", "contact", "2"), first_name="B")
+    nameless = crmbridge.Contact(first_name="C")
+    batches = list(feed_module._batches(iter([one, nameless, two, one, two])))
+    assert [[r.ref.id for r in batch if r.ref] for batch in batches] == [["1", "2"], ["1", "2"]]

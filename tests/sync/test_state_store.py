@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crmbridge.canonical import Ref
-from crmbridge.sync._state import StateStore, engine_url
+from crmbridge.sync._state import FeedChange, StateStore, engine_url
 
 SOURCE = Ref("estateprime", "contact", "1489")
 TARGET = Ref("activix", "lead", "9001")
@@ -100,6 +100,28 @@ def test_failures_are_recorded_replaced_and_cleared(store: StateStore) -> None:
     assert (failure.source, failure.kind, failure.reason) == (SOURCE, "contact", "target refused: 422")
     store.clear_failure("job", SOURCE)
     assert store.failures("job") == []
+
+
+def test_feed_batches_get_consecutive_seqs_and_recover_from_the_last_written(store: StateStore) -> None:
+    """A batch of changes gets consecutive seqs; after a crash, changes past the last written seq roll back."""
+    refs = [Ref("estateprime", "contact", str(i)) for i in range(1, 5)]
+    first = store.feed_begin("f", "contact", [FeedChange(ref, f"v1-{ref.id}") for ref in refs])
+    store.feed_end("f", first, first + 3)
+    assert first == 1
+    assert store.feed_fingerprints("f", refs) == {ref: f"v1-{ref.id}" for ref in refs}
+    second = store.feed_begin("f", "contact", [FeedChange(refs[0], "v2-1"), FeedChange(refs[1], None)])
+    assert second == 5
+    assert store.feed_fingerprints("f", refs[:2]) == {refs[0]: "v2-1"}, "a delete forgets the fingerprint"
+    store.feed_recover("f", last_written=5)  # seq 5 reached the output, seq 6 did not
+    assert store.feed_fingerprints("f", refs[:2]) == {refs[0]: "v2-1", refs[1]: "v1-2"}
+    assert store.feed_begin("f", "contact", [FeedChange(refs[1], None)]) == 6, "seq 6 is handed out again"
+
+
+def test_a_feed_batch_refuses_a_ref_twice(store: StateStore) -> None:
+    """Two changes of one ref in one batch are refused: the second's old fingerprint would be wrong."""
+    ref = Ref("estateprime", "contact", "1")
+    with pytest.raises(ValueError, match="at most once"):
+        store.feed_begin("f", "contact", [FeedChange(ref, "a"), FeedChange(ref, "b")])
 
 
 def test_repr_hides_the_password() -> None:

@@ -14,8 +14,9 @@ that disappeared and emits their tombstones.
 Records stream through: memory does not grow with the number of records (the fingerprints live
 in the state store, not in memory).
 
-Delivery across crashes: before a line is written its change is recorded as pending in the state
-store; after it is written and flushed, the pending mark is dropped. With ``output`` a file path,
+Delivery across crashes: before lines are written their changes are recorded as pending in the
+state store; after they are written and flushed, the pending marks are dropped. This happens per
+batch of up to :data:`BATCH` records (one transaction each way), not per record. With ``output`` a file path,
 the next run reads the file's last complete ``seq`` first: changes whose line made it stay
 emitted, the others are rolled back and emitted again, so across kills no change is lost and none
 is emitted twice. With a stream (a pipe), the output cannot be read back, and changes pending at a
@@ -33,10 +34,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmbridge._connection import Connection
-from crmbridge.canonical import Record
+from crmbridge.canonical import Record, Ref
 from crmbridge.errors import UnsupportedOperation
 from crmbridge.sync._migrate import OVERLAP, changed_at, fingerprint
-from crmbridge.sync._state import StateStore
+from crmbridge.sync._state import FeedChange, StateStore
 
 __all__ = ["FeedReport", "feed"]
 
@@ -75,6 +76,26 @@ def _last_seq_in(path: Path) -> int:
     return 0
 
 
+BATCH = 200
+"""Records handled per state-store transaction (and per flush of the output)."""
+
+
+def _batches(records: Iterator[Record]) -> Iterator[list[Record]]:
+    """Records in lists of at most :data:`BATCH`, a new list starting where a ref would repeat."""
+    batch: list[Record] = []
+    refs: set[Ref] = set()
+    for record in records:
+        if record.ref is None:
+            continue
+        if len(batch) == BATCH or record.ref in refs:
+            yield batch
+            batch, refs = [], set()
+        batch.append(record)
+        refs.add(record.ref)
+    if batch:
+        yield batch
+
+
 class _Feed:
     def __init__(self, connection: Connection, state: StateStore, name: str, sink: IO[str]) -> None:
         self.connection = connection
@@ -92,28 +113,42 @@ class _Feed:
         run_mark = _now()
         newest = since
         read = 0
-        for record in records:
-            read += 1
-            if record.ref is None:
-                continue
-            digest = fingerprint(record)
-            if self.state.feed_fingerprint(self.name, record.ref) != digest:
-                seq = self.state.feed_begin(self.name, kind, record.ref, digest, run_mark if scanning else None)
-                self._write(seq, "upsert", kind, str(record.ref), record.model_dump(mode="json"))
-                self.report.upserts[kind] = self.report.upserts.get(kind, 0) + 1
-            elif scanning:
-                self.state.feed_seen(self.name, record.ref, run_mark)
-            changed = changed_at(record)
-            if changed is not None and (newest is None or changed > newest):
-                newest = changed
+        for batch in _batches(records):
+            read += len(batch)
+            self._emit_changed(kind, batch, run_mark if scanning else None)
+            for record in batch:
+                changed = changed_at(record)
+                if changed is not None and (newest is None or changed > newest):
+                    newest = changed
         self.report.read[kind] = read
         if scanning:
-            for gone in self.state.feed_unseen(self.name, kind, run_mark):
-                seq = self.state.feed_begin(self.name, kind, gone, None, None)
-                self._write(seq, "delete", kind, str(gone), None)
-                self.report.deletes[kind] = self.report.deletes.get(kind, 0) + 1
+            gone = self.state.feed_unseen(self.name, kind, run_mark)
+            for start in range(0, len(gone), BATCH):
+                deletes = [FeedChange(ref, None) for ref in gone[start : start + BATCH]]
+                self._emit(kind, deletes, [None] * len(deletes))
+                self.report.deletes[kind] = self.report.deletes.get(kind, 0) + len(deletes)
         if newest is not None and newest != since:
             self.state.set_checkpoint(self.name, kind, newest)
+
+    def _emit_changed(self, kind: str, batch: list[Record], scan_mark: datetime | None) -> None:
+        """Emit the records of ``batch`` whose content differs from what was emitted last."""
+        emitted = self.state.feed_fingerprints(self.name, [r.ref for r in batch if r.ref is not None])
+        changes: list[FeedChange] = []
+        bodies: list[dict[str, Any] | None] = []
+        unchanged: list[Ref] = []
+        for record in batch:
+            assert record.ref is not None, "_batches drops records without a ref"
+            digest = fingerprint(record)
+            if emitted.get(record.ref) == digest:
+                unchanged.append(record.ref)
+                continue
+            changes.append(FeedChange(record.ref, digest, scan_mark))
+            bodies.append(record.model_dump(mode="json"))
+        if scan_mark is not None:
+            self.state.feed_seen(self.name, unchanged, scan_mark)
+        if changes:
+            self._emit(kind, changes, bodies)
+            self.report.upserts[kind] = self.report.upserts.get(kind, 0) + len(changes)
 
     def _read(self, kind: str, since: datetime | None) -> Iterator[Record] | None:
         if since is None:
@@ -127,12 +162,23 @@ class _Feed:
             return None
         return itertools.chain((first,), records)
 
-    def _write(self, seq: int, op: str, kind: str, ref: str, record: dict[str, Any] | None) -> None:
-        line = {"seq": seq, "op": op, "kind": kind, "ref": ref, "record": record, "observed_at": _now().isoformat()}
-        self.sink.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+    def _emit(self, kind: str, changes: list[FeedChange], bodies: list[dict[str, Any] | None]) -> None:
+        """Record ``changes`` as pending, write their lines, flush, then mark them final."""
+        first = self.state.feed_begin(self.name, kind, changes)
+        observed = _now().isoformat()
+        lines = []
+        for seq, change, body in zip(itertools.count(first), changes, bodies, strict=False):
+            op = "upsert" if change.fingerprint is not None else "delete"
+            line = {"seq": seq, "op": op, "kind": kind, "ref": str(change.ref), "record": body, "observed_at": observed}
+            lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._write_lines(lines)
+        last = first + len(changes) - 1
+        self.state.feed_end(self.name, first, last)
+        self.report.last_seq = last
+
+    def _write_lines(self, lines: list[str]) -> None:
+        self.sink.write("".join(lines))
         self.sink.flush()
-        self.state.feed_end(self.name, seq)
-        self.report.last_seq = seq
 
 
 def _drop_cut_line(path: Path) -> None:

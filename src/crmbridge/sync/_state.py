@@ -7,7 +7,7 @@ process killed at any point leaves the store consistent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crmbridge.canonical import Ref
 
-__all__ = ["Failure", "Intent", "StateStore", "engine_url"]
+__all__ = ["Failure", "FeedChange", "Intent", "StateStore", "engine_url"]
 
 _metadata = sa.MetaData()
 
@@ -86,6 +86,15 @@ feed_pending = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("old_fingerprint", sa.String(64), nullable=True),
 )
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """One change a feed is about to emit: ``fingerprint`` None is a delete; ``seen_at`` the scan's start."""
+
+    ref: Ref
+    fingerprint: str | None
+    seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -294,24 +303,29 @@ class StateStore:
 
     # -- feeds ---------------------------------------------------------------------------------
     #
-    # An emitted change is made durable in two steps around the write of its line: ``feed_begin``
-    # allocates its seq and records the new fingerprint with the old one kept as "pending";
-    # ``feed_end`` drops the pending row. ``feed_recover`` settles pending rows after a crash from
-    # the last seq the output really holds: written ones stay, unwritten ones are rolled back.
+    # Emitted changes are made durable in two steps around the write of their lines: ``feed_begin``
+    # allocates their seqs and records the new fingerprints with the old ones kept as "pending";
+    # ``feed_end`` drops the pending rows. Both take a batch of changes (one transaction each).
+    # ``feed_recover`` settles pending rows after a crash from the last seq the output really
+    # holds: written ones stay, unwritten ones are rolled back.
 
-    def feed_fingerprint(self, feed: str, ref: Ref) -> str | None:
-        """The fingerprint of ``ref`` as last emitted by ``feed`` (None: never, or deleted)."""
-        query = sa.select(feed_records.c.fingerprint).where(feed_records.c.feed == feed, feed_records.c.ref == str(ref))
+    def feed_fingerprints(self, feed: str, refs: Sequence[Ref]) -> dict[Ref, str]:
+        """The fingerprints of those of ``refs`` that ``feed`` emitted and did not delete (one query)."""
+        by_text = {str(ref): ref for ref in refs}
+        query = sa.select(feed_records.c.ref, feed_records.c.fingerprint).where(
+            feed_records.c.feed == feed, feed_records.c.ref.in_(list(by_text))
+        )
         with self.engine.connect() as db:
-            value = db.execute(query).scalar_one_or_none()
-        return None if value is None else str(value)
+            return {by_text[row.ref]: str(row.fingerprint) for row in db.execute(query)}
 
-    def feed_seen(self, feed: str, ref: Ref, at: datetime) -> None:
-        """Mark ``ref`` as seen by the full scan that started ``at``."""
+    def feed_seen(self, feed: str, refs: Sequence[Ref], at: datetime) -> None:
+        """Mark ``refs`` as seen by the full scan that started ``at``."""
+        if not refs:
+            return
         with self.engine.begin() as db:
             db.execute(
                 sa.update(feed_records)
-                .where(feed_records.c.feed == feed, feed_records.c.ref == str(ref))
+                .where(feed_records.c.feed == feed, feed_records.c.ref.in_([str(ref) for ref in refs]))
                 .values(seen_at=at)
             )
 
@@ -325,33 +339,62 @@ class StateStore:
         with self.engine.connect() as db:
             return [Ref.parse(ref) for ref in db.execute(query).scalars()]
 
-    def feed_begin(self, feed: str, kind: str, ref: Ref, fingerprint: str | None, seen_at: datetime | None) -> int:
-        """Allocate the next seq of ``feed`` for a change of ``ref`` (``fingerprint`` None: a delete)."""
+    def feed_begin(self, feed: str, kind: str, changes: Sequence[FeedChange]) -> int:
+        """Allocate consecutive seqs of ``feed`` to ``changes`` (one transaction); returns the first.
+
+        The refs of one call must differ (a second change of a ref belongs to a later call).
+        """
+        refs = [str(change.ref) for change in changes]
+        if len(set(refs)) != len(refs):
+            raise ValueError("a ref changes at most once per feed_begin call")
         with self.engine.begin() as db:
             current = db.execute(sa.select(feed_seq.c.value).where(feed_seq.c.feed == feed)).scalar_one_or_none()
-            seq = (current or 0) + 1
-            db.execute(self._upsert(feed_seq, {"feed": feed, "value": seq}, ["feed"]))
-            old = db.execute(
-                sa.select(feed_records.c.fingerprint).where(feed_records.c.feed == feed, feed_records.c.ref == str(ref))
-            ).scalar_one_or_none()
-            db.execute(sa.insert(feed_pending).values(feed=feed, seq=seq, ref=str(ref), kind=kind, old_fingerprint=old))
-            self._set_feed_record(db, feed, kind, ref, fingerprint, seen_at)
-        return seq
+            first = (current or 0) + 1
+            db.execute(self._upsert(feed_seq, {"feed": feed, "value": first + len(changes) - 1}, ["feed"]))
+            rows = db.execute(
+                sa.select(feed_records.c.ref, feed_records.c.fingerprint).where(
+                    feed_records.c.feed == feed, feed_records.c.ref.in_(refs)
+                )
+            )
+            old = {row.ref: row.fingerprint for row in rows}
+            pending = [
+                {"feed": feed, "seq": first + i, "ref": ref, "kind": kind, "old_fingerprint": old.get(ref)}
+                for i, ref in enumerate(refs)
+            ]
+            db.execute(sa.insert(feed_pending), pending)
+            self._set_feed_records(db, feed, kind, [(c.ref, c.fingerprint, c.seen_at) for c in changes])
+        return first
 
-    def _set_feed_record(
-        self, db: sa.Connection, feed: str, kind: str, ref: Ref, fingerprint: str | None, seen_at: datetime | None
+    def _set_feed_records(
+        self, db: sa.Connection, feed: str, kind: str, rows: Sequence[tuple[Ref, str | None, datetime | None]]
     ) -> None:
-        where = (feed_records.c.feed == feed, feed_records.c.ref == str(ref))
-        if fingerprint is None:
-            db.execute(sa.delete(feed_records).where(*where))
-            return
-        values = {"feed": feed, "ref": str(ref), "kind": kind, "fingerprint": fingerprint, "seen_at": seen_at}
-        db.execute(self._upsert(feed_records, values, ["feed", "ref"]))
+        """Store each ref's emitted fingerprint and scan time (fingerprint None: the ref is deleted)."""
+        gone = [str(ref) for ref, fingerprint, _ in rows if fingerprint is None]
+        if gone:
+            db.execute(sa.delete(feed_records).where(feed_records.c.feed == feed, feed_records.c.ref.in_(gone)))
+        kept = [
+            {"feed": feed, "ref": str(ref), "kind": kind, "fingerprint": fingerprint, "seen_at": seen_at}
+            for ref, fingerprint, seen_at in rows
+            if fingerprint is not None
+        ]
+        if kept:
+            db.execute(self._upsert_many(feed_records, ["feed", "ref"], ["kind", "fingerprint", "seen_at"]), kept)
 
-    def feed_end(self, feed: str, seq: int) -> None:
-        """The line of ``seq`` is written: the change is final."""
+    def _upsert_many(self, table: sa.Table, keys: list[str], updated: list[str]) -> sa.Executable:
+        """An insert-or-update statement for executemany (rows given at execution)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table)
+        upsert: sa.Executable = statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in updated}
+        )
+        return upsert
+
+    def feed_end(self, feed: str, first: int, last: int) -> None:
+        """The lines of seqs ``first``..``last`` are written: those changes are final."""
         with self.engine.begin() as db:
-            db.execute(sa.delete(feed_pending).where(feed_pending.c.feed == feed, feed_pending.c.seq == seq))
+            db.execute(
+                sa.delete(feed_pending).where(feed_pending.c.feed == feed, feed_pending.c.seq.between(first, last))
+            )
 
     def feed_recover(self, feed: str, last_written: int | None) -> None:
         """Settle changes begun before a crash: those up to ``last_written`` stay, later ones roll back.
@@ -365,7 +408,7 @@ class StateStore:
             ).all()
             rolled_back = [row for row in pending if last_written is None or row.seq > last_written]
             for row in rolled_back:  # newest first, so the oldest fingerprint is the one left
-                self._set_feed_record(db, feed, row.kind, Ref.parse(row.ref), row.old_fingerprint, None)
+                self._set_feed_records(db, feed, row.kind, [(Ref.parse(row.ref), row.old_fingerprint, None)])
             db.execute(sa.delete(feed_pending).where(feed_pending.c.feed == feed))
             if rolled_back:
                 restart = min(row.seq for row in rolled_back) - 1
