@@ -118,3 +118,17 @@ def test_batches_split_where_a_ref_repeats_and_skip_records_without_ref() -> Non
     nameless = crmbridge.Contact(first_name="C")
     batches = list(feed_module._batches(iter([one, nameless, two, one, two])))
     assert [[r.ref.id for r in batch if r.ref] for batch in batches] == [["1", "2"], ["1", "2"]]
+
+
+def test_lines_are_ascii_json_so_any_text_survives(tmp_path: Path) -> None:
+    """A record whose text cannot be encoded as UTF-8 (a lone surrogate) is still written as one valid line."""
+    state = StateStore(tmp_path / "s.db")
+    out = tmp_path / "feed.ndjson"
+    with out.open("w", encoding="utf-8") as sink:
+        run = feed_module._Feed(None, state, "f", sink)  # type: ignore[arg-type]
+        ref = crmbridge.Ref("estateprime", "contact", "1")
+        run._emit("contact", [feed_module.FeedChange(ref, "digest")], [{"first_name": "Zo\ud800e ü"}])
+    [line] = out.read_bytes().splitlines()
+    assert line.isascii()
+    assert json.loads(line)["record"] == {"first_name": "Zo\ud800e ü"}
+    state.close()

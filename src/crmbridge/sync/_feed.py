@@ -170,7 +170,7 @@ class _Feed:
         for seq, change, body in zip(itertools.count(first), changes, bodies, strict=False):
             op = "upsert" if change.fingerprint is not None else "delete"
             line = {"seq": seq, "op": op, "kind": kind, "ref": str(change.ref), "record": body, "observed_at": observed}
-            lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+            lines.append(json.dumps(line, separators=(",", ":")) + "\n")  # ASCII: any str survives
         self._write_lines(lines)
         last = first + len(changes) - 1
         self.state.feed_end(self.name, first, last)
