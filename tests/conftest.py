@@ -28,7 +28,10 @@ CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 RECORDING = os.environ.get("CRMBRIDGE_RECORD") == "1"
 """Set CRMBRIDGE_RECORD=1 to re-record the cassettes from the sandboxes over loopback."""
 
-_SECRET_QUERY = re.compile(r"(?i)((?:access_)?token|api_key|key|secret)=[^&]*")
+from crmbridge.http import SENSITIVE_QUERY_KEYS  # noqa: E402
+
+_SECRET_QUERY = re.compile(rf"(?i)([?&](?:{'|'.join(sorted(map(re.escape, SENSITIVE_QUERY_KEYS)))}))=[^&#]*")
+"""A query parameter the HTTP core redacts from error messages (token, api_key, password, ...)."""
 
 
 def _scrub_request(request: Any) -> Any:

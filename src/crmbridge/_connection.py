@@ -92,6 +92,14 @@ async def _prepare(backend: AsyncBackend) -> None:
         await prepare()
 
 
+def _check_update(backend: Backend | AsyncBackend, ref: Ref) -> None:
+    # A backend may refuse an update's Ref before the record is translated: translating can take
+    # requests (EstatePrime loads its lookup lists first), and a malformed id is refused before any.
+    check = getattr(backend, "check_update", None)
+    if check is not None:
+        check(ref)
+
+
 @dataclass(frozen=True)
 class ListFailure:
     """A listed object that could not be translated (``list(..., on_error="skip")``)."""
@@ -163,6 +171,7 @@ class Connection:
         migration updating its earlier copy); by default it is ``record.ref``.
         """
         ref = _target_ref(record, self.system, ref)
+        _check_update(self.backend, ref)
         self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
 
     def delete(self, ref: Ref) -> None:
@@ -213,8 +222,9 @@ class AsyncConnection:
     async def get(self, kind: str, ref_or_id: Ref | str | int) -> Record:
         """The record ``ref_or_id`` of ``kind``."""
         self.adapter.check_kind(kind)
+        payload = await self.backend.get_payload(kind, _ident(ref_or_id))  # checks the id before any request
         await _prepare(self.backend)
-        return self.adapter.to_canonical(kind, await self.backend.get_payload(kind, _ident(ref_or_id)))
+        return self.adapter.to_canonical(kind, payload)
 
     async def create(self, record: Record, *, resolve: Resolver | None = None) -> Ref:
         """Create ``record`` in the CRM; the new Ref."""
@@ -232,6 +242,7 @@ class AsyncConnection:
     ) -> None:
         """Update the CRM's copy of ``record`` (only ``fields`` when given; see :meth:`Connection.update`)."""
         ref = _target_ref(record, self.system, ref)
+        _check_update(self.backend, ref)
         await _prepare(self.backend)
         await self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
 

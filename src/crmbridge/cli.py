@@ -25,7 +25,12 @@ from crmbridge.errors import APIConnectionError, APIError, AuthenticationError, 
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(help="Read and write several real-estate CRMs through one canonical model.", no_args_is_help=True)
+app = typer.Typer(
+    help="Read and write several real-estate CRMs through one canonical model.",
+    no_args_is_help=True,
+    # A traceback must not print local variables: they hold tokens (--token, the clients' headers).
+    pretty_exceptions_show_locals=False,
+)
 sandbox_app = typer.Typer(help="Local emulators of the CRMs.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 _err = Console(stderr=True)

@@ -29,12 +29,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, JsonValue, TypeAdapter, ValidationInfo, field_validator
+from pydantic import Field, TypeAdapter, ValidationInfo, field_validator
 
 from crmbridge.canonical._base import CanonicalModel, UtcDateTime
+from crmbridge.canonical._json import json_value
 from crmbridge.canonical._refs import Lookup, Ref
 
-__all__ = ["CUSTOM_FIELD_TYPES", "CustomFieldType", "CustomFieldValue", "Money"]
+__all__ = ["CUSTOM_FIELD_TYPES", "CustomFieldType", "CustomFieldValue", "Money", "normalise_custom_value"]
 
 CustomFieldType = Literal[
     "text",
@@ -87,7 +88,18 @@ _VALUE_ADAPTERS: dict[str, TypeAdapter[Any]] = {
     **dict.fromkeys(("user", "contact"), TypeAdapter(Ref)),
     **dict.fromkeys(("user_multi", "contact_multi"), TypeAdapter(list[Ref])),
 }
-_ANY_JSON: TypeAdapter[Any] = TypeAdapter(JsonValue)
+
+
+def normalise_custom_value(field_type: str | None, value: Any) -> Any:
+    """The canonical value of a custom field of ``field_type`` (see the module docstring).
+
+    Raises pydantic's ``ValidationError`` when ``value`` does not fit the type (or, untyped, is
+    not JSON). :class:`CustomFieldValue` validates its ``value`` with this.
+    """
+    if value is None:
+        return None
+    adapter = _VALUE_ADAPTERS.get(field_type) if field_type else None
+    return json_value(value) if adapter is None else adapter.validate_python(value)
 
 
 class CustomFieldValue(CanonicalModel):
@@ -101,8 +113,4 @@ class CustomFieldValue(CanonicalModel):
     @field_validator("value", mode="after")
     @classmethod
     def _normalise_by_type(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None:
-            return None
-        field_type = info.data.get("type")
-        adapter = _VALUE_ADAPTERS.get(field_type) if field_type else None
-        return (adapter or _ANY_JSON).validate_python(value)
+        return normalise_custom_value(info.data.get("type"), value)

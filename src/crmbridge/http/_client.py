@@ -57,6 +57,10 @@ class _ClientCore:
     ) -> None:
         if not token:
             raise ValueError(f"{self.system}: a token is required")
+        if _carries_credentials(base_url):
+            # Never quoted: user info would reach the repr and httpx's request log (and replace the
+            # bearer token with Basic auth); a query in a base URL is dropped by httpx anyway.
+            raise ValueError(f"{self.system}: base_url must not carry user info, a query or a fragment; pass token=")
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -74,9 +78,16 @@ class _ClientCore:
 
     # -- interpreting answers ------------------------------------------------------------------
 
+    def _scrub(self, text: str) -> str:
+        """``text`` (built from what a server answered) without the token, should the server quote it.
+
+        A token under 8 characters is no secret worth mangling every message that contains it for.
+        """
+        return text.replace(self._token, "***") if len(self._token) >= 8 else text
+
     def _status_error(self, response: httpx.Response, method: str) -> APIStatusError:
         body = _parse_body_for_error(response)
-        message = _vendor_message(body) or response.reason_phrase or "error"
+        message = self._scrub(_vendor_message(body) or response.reason_phrase or "error")
         return status_error_class(response.status_code)(
             message,
             system=self.system,
@@ -93,7 +104,7 @@ class _ClientCore:
         url = redact_url(response.request.url)
         if response.is_redirect:
             # Never follow: the token would go wherever the Location header points.
-            target = redact_url(response.headers.get("location", "?"))
+            target = self._scrub(redact_url(response.headers.get("location", "?")))
             raise APIStatusError(
                 f"unexpected redirect to {target}; not followed",
                 system=self.system,
@@ -110,8 +121,10 @@ class _ClientCore:
         if not response.content.strip():
             return None
         try:
-            return json.loads(response.content)
-        except ValueError as decode_error:
+            # Strict UTF-8 (a BOM is allowed): json.loads of bytes would let encoded surrogates in.
+            # Nesting deeper than the parser's recursion limit is unreadable too.
+            return json.loads(response.content.decode("utf-8-sig"))
+        except (ValueError, RecursionError) as decode_error:
             invalid = InvalidResponseError(
                 f"{response.status_code} answer is not valid JSON", system=self.system, method=method, url=url
             )
@@ -171,6 +184,11 @@ class _ClientCore:
         }
 
 
+def _carries_credentials(base_url: str) -> bool:
+    parsed = httpx.URL(base_url)
+    return bool(parsed.userinfo or parsed.query or parsed.fragment)
+
+
 def _body_options(body: Any, files: Any) -> dict[str, Any]:
     """httpx keyword arguments for a JSON body, a multipart body, or none."""
     if files is not None:
@@ -190,7 +208,7 @@ def _parse_body_for_error(response: httpx.Response) -> Any:
     text = response.content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 

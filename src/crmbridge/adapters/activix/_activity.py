@@ -8,11 +8,13 @@ from typing import Any
 import cattrs
 
 from crmbridge.adapters._base import Adapter, Resolver
-from crmbridge.adapters._support import structure, unknown_fields
-from crmbridge.adapters.activix._common import SYSTEM, BodyWriter, activix_ref, build, local_int_id
+from crmbridge.adapters._fastwire import WireReader
+from crmbridge.adapters._support import unknown_fields
+from crmbridge.adapters.activix._common import SYSTEM, BodyWriter, activix_ref, build_valid, local_int_id
 from crmbridge.adapters.activix._phones import PhoneNormaliser
 from crmbridge.adapters.activix.wire import Communication, format_datetime
 from crmbridge.canonical import Activity, Call
+from crmbridge.canonical._construct import construct
 from crmbridge.errors import MappingError
 
 __all__ = ["CALL_KEYS", "PRIVATE_KEYS", "ActivityMapper"]
@@ -26,51 +28,55 @@ PRIVATE_KEYS: tuple[str, ...] = ("email_subject", "email_body", "email_user", "u
 class ActivityMapper:
     """Reads and writes communications; built once per adapter."""
 
-    __slots__ = ("adapter", "converter", "phones")
+    __slots__ = ("adapter", "converter", "phones", "reader")
 
     def __init__(self, adapter: Adapter, converter: cattrs.Converter, phones: PhoneNormaliser) -> None:
         self.adapter = adapter
         self.converter = converter
         self.phones = phones
+        self.reader: WireReader[Communication] = WireReader(converter, Communication, system=SYSTEM, kind=KIND)
 
     # -- reading --------------------------------------------------------------------------------
 
     def read(self, payload: Mapping[str, Any], *, path: str = "") -> Activity:
         """The Activity of one Communication object (``path`` prefixes error paths)."""
-        wire = structure(self.converter, payload, Communication, system=SYSTEM, kind=KIND, path=path)
+        # The reader validates the payload once (the converter's rules, compiled): the values
+        # below are valid by construction, so the record is built without validating them again.
+        wire = self.reader(payload, path)
         extras = unknown_fields(payload, Communication)
         call: Call | None = None
-        if wire.method == "phone":
+        if wire["method"] == "phone":
             call = self._read_call(wire, path=path)
         else:
             # Call attributes on another method have no canonical home; keep what Activix sent.
             extras.update({key: payload[key] for key in CALL_KEYS if payload.get(key) is not None})
         data: dict[str, Any] = {
-            "ref": activix_ref("communication", wire.id),
-            "contact": activix_ref("lead", wire.lead_id),
-            "user": activix_ref("user", wire.user_id),
-            "channel": wire.method,
-            "direction": wire.type,
-            "occurred_at": wire.executed_at,
-            "created_at": wire.created_at,
-            "updated_at": wire.updated_at,
-            "notes": wire.description,
+            "ref": activix_ref("communication", wire["id"]),
+            "contact": activix_ref("lead", wire["lead_id"]),
+            "user": activix_ref("user", wire["user_id"]),
+            "channel": wire["method"],
+            "direction": wire["type"],
+            "occurred_at": wire["executed_at"],
+            "created_at": wire["created_at"],
+            "updated_at": wire["updated_at"],
+            "notes": wire["description"],
             "call": call,
             # email_* and url are write-only: whatever a payload holds is not Activix's data.
             "email": None,
             "video": None,
             "extras": extras,
         }
-        return build(Activity, KIND, data, path=path)
+        return build_valid(Activity, KIND, data, path=path)
 
     @staticmethod
-    def _read_call(wire: Communication, *, path: str) -> Call | None:
-        if wire.call_duration is None and wire.call_phone is None and wire.call_status is None:
+    def _read_call(wire: dict[str, Any], *, path: str) -> Call | None:
+        duration, phone, status = wire["call_duration"], wire["call_phone"], wire["call_status"]
+        if duration is None and phone is None and status is None:
             return None
-        if wire.call_duration is not None and wire.call_duration < 0:
+        if duration is not None and duration < 0:
             where = f"{path}.call_duration" if path else "call_duration"
             raise MappingError(SYSTEM, KIND, where, "a call duration cannot be negative")
-        return Call(duration_s=wire.call_duration, phone=wire.call_phone, status=wire.call_status)
+        return construct(Call, {"duration_s": duration, "phone": phone, "status": status})
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -6,14 +6,24 @@ from collections.abc import Collection, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from crmbridge.adapters._base import Adapter, Resolver
-from crmbridge.adapters._support import build_canonical, ref_int_id
+from crmbridge.adapters._support import build_canonical, pydantic_error_path, ref_int_id
 from crmbridge.canonical import Record, Ref
+from crmbridge.canonical._construct import construct
 from crmbridge.errors import MappingError
 
-__all__ = ["SYSTEM", "BodyWriter", "activix_ref", "build", "check_update_fields", "local_int_id", "read_from_activix"]
+__all__ = [
+    "SYSTEM",
+    "BodyWriter",
+    "activix_ref",
+    "build",
+    "build_valid",
+    "check_update_fields",
+    "local_int_id",
+    "read_from_activix",
+]
 
 SYSTEM = "activix"
 
@@ -42,6 +52,20 @@ def read_from_activix(record: Record) -> bool:
 def build(model: type[M], kind: str, data: Mapping[str, Any], *, path: str = "") -> M:
     """``model(**data)``; a pydantic ValidationError becomes a MappingError naming the field."""
     return build_canonical(model, data, system=SYSTEM, kind=kind, path=path)
+
+
+def build_valid(model: type[M], kind: str, data: dict[str, Any], *, path: str = "") -> M:
+    """:func:`build` for values already valid (read by the wire reader, Refs from the cache).
+
+    Only ``extras`` is checked (see :func:`crmbridge.canonical._construct.construct`); when it
+    holds something that is not JSON, the error is :func:`build`'s.
+    """
+    try:
+        return construct(model, data)
+    except ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        where = pydantic_error_path(tuple(first["loc"]), path)
+        raise MappingError(SYSTEM, kind, where, f"invalid value ({first['type']})") from None
 
 
 def local_int_id(

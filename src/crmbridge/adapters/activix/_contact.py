@@ -8,12 +8,21 @@ from typing import Any
 import cattrs
 
 from crmbridge.adapters._base import Adapter, Resolver
-from crmbridge.adapters._support import ref_int_id, structure, unknown_fields
-from crmbridge.adapters.activix._common import SYSTEM, BodyWriter, activix_ref, build, local_int_id, read_from_activix
+from crmbridge.adapters._fastwire import WireReader
+from crmbridge.adapters._support import ref_int_id, unknown_fields
+from crmbridge.adapters.activix._common import (
+    SYSTEM,
+    BodyWriter,
+    activix_ref,
+    build_valid,
+    local_int_id,
+    read_from_activix,
+)
 from crmbridge.adapters.activix._phones import PhoneNormaliser
 from crmbridge.adapters.activix._slots import EMAIL_ALIASES, EMAIL_TYPES, PHONE_ALIASES, PHONE_TYPES, Placement, place
 from crmbridge.adapters.activix.wire import Lead, LeadEmail, LeadPhone
-from crmbridge.canonical import Address, Contact, Lookup, Phone
+from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Phone
+from crmbridge.canonical._construct import construct
 from crmbridge.errors import MappingError
 
 __all__ = ["CIVILITIES", "EMBEDDED_KEYS", "LINKED_USER_KEYS", "READ_ONLY_KEYS", "ContactMapper"]
@@ -63,7 +72,7 @@ _ADDRESS_KEYS: tuple[tuple[str, str], ...] = (
 class ContactMapper:
     """Reads and writes leads; built once per adapter."""
 
-    __slots__ = ("adapter", "converter", "default_lead_type", "phones")
+    __slots__ = ("adapter", "converter", "default_lead_type", "phones", "reader")
 
     def __init__(
         self,
@@ -76,67 +85,82 @@ class ContactMapper:
         self.converter = converter
         self.phones = phones
         self.default_lead_type = default_lead_type
+        self.reader: WireReader[Lead] = WireReader(converter, Lead, system=SYSTEM, kind=KIND)
 
     # -- reading --------------------------------------------------------------------------------
 
     def read(self, payload: Mapping[str, Any]) -> Contact:
         """The Contact of one Lead object (its embedded communications are not read here)."""
-        wire = structure(self.converter, payload, Lead, system=SYSTEM, kind=KIND)
+        # The reader validates the payload once (the converter's rules, compiled): the values
+        # below are valid by construction, so the record is built without validating them again.
+        wire = self.reader(payload)
         extras = unknown_fields(payload, Lead)
         for key in EMBEDDED_KEYS:
             extras.pop(key, None)
-        advisor_id = wire.advisor.id if wire.advisor is not None else None
+        advisor = wire["advisor"]
+        advisor_id = advisor["id"] if advisor is not None else None
         data: dict[str, Any] = {
-            "ref": activix_ref("lead", wire.id),
+            "ref": activix_ref("lead", wire["id"]),
             "is_lead": True,
-            "title": wire.civility,
-            "first_name": wire.first_name,
-            "last_name": wire.last_name,
-            "is_company": wire.business,
-            "company_name": wire.business_name,
-            "birthday": wire.birth_date,
-            "notes": wire.comment,
+            "title": wire["civility"],
+            "first_name": wire["first_name"],
+            "last_name": wire["last_name"],
+            "is_company": wire["business"],
+            "company_name": wire["business_name"],
+            "birthday": wire["birth_date"],
+            "notes": wire["comment"],
             "source": self._read_source(wire),
             "owners": [] if advisor_id is None else [activix_ref("user", advisor_id)],
             "addresses": self._read_addresses(wire),
-            "emails": self._read_emails(wire.emails or [], payload.get("emails") or []),
-            "phones": self._read_phones(wire.phones or [], payload.get("phones") or []),
-            "created_at": wire.created_at,
-            "updated_at": wire.updated_at,
+            "emails": self._read_emails(wire["emails"] or [], payload.get("emails") or []),
+            "phones": self._read_phones(wire["phones"] or [], payload.get("phones") or []),
+            "created_at": wire["created_at"],
+            "updated_at": wire["updated_at"],
             "extras": extras,
         }
-        return build(Contact, KIND, data)
+        return build_valid(Contact, KIND, data)
 
     @staticmethod
-    def _read_source(wire: Lead) -> Lookup | None:
-        if wire.source_id is None and wire.source is None:
+    def _read_source(wire: dict[str, Any]) -> Lookup | None:
+        source_id, source = wire["source_id"], wire["source"]
+        if source_id is None and source is None:
             return None
-        return Lookup(ref=activix_ref("source", wire.source_id), name=wire.source)
+        return construct(Lookup, {"ref": activix_ref("source", source_id), "name": source})
 
     @staticmethod
-    def _read_addresses(wire: Lead) -> list[Address]:
-        values = {name: getattr(wire, key) for name, key in _ADDRESS_KEYS}
+    def _read_addresses(wire: dict[str, Any]) -> list[Address]:
+        values = {name: wire[key] for name, key in _ADDRESS_KEYS}
         if all(value is None for value in values.values()):
             return []
-        return [Address(**values)]
+        return [construct(Address, values)]
 
     @staticmethod
-    def _read_emails(emails: Sequence[LeadEmail], raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def _read_emails(emails: Sequence[dict[str, Any]], raw: Sequence[Mapping[str, Any]]) -> list[EmailAddress]:
         return [
-            {"address": email.address, "kind": email.type, "extras": unknown_fields(item, LeadEmail)}
-            for email, item in zip(emails, raw, strict=True)
+            build_valid(
+                EmailAddress,
+                KIND,
+                {"address": email["address"], "kind": email["type"], "extras": unknown_fields(item, LeadEmail)},
+                path=f"emails[{index}]",
+            )
+            for index, (email, item) in enumerate(zip(emails, raw, strict=True))
         ]
 
-    def _read_phones(self, phones: Sequence[LeadPhone], raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def _read_phones(self, phones: Sequence[dict[str, Any]], raw: Sequence[Mapping[str, Any]]) -> list[Phone]:
         return [
-            {
-                "number": phone.number,
-                "kind": phone.type,
-                "e164": self.phones.to_e164(phone.number),
-                "extension": None if phone.extension is None else str(phone.extension),
-                "extras": unknown_fields(item, LeadPhone),
-            }
-            for phone, item in zip(phones, raw, strict=True)
+            build_valid(
+                Phone,
+                KIND,
+                {
+                    "number": phone["number"],
+                    "kind": phone["type"],
+                    "e164": self.phones.to_e164(phone["number"]),
+                    "extension": None if phone["extension"] is None else str(phone["extension"]),
+                    "extras": unknown_fields(item, LeadPhone),
+                },
+                path=f"phones[{index}]",
+            )
+            for index, (phone, item) in enumerate(zip(phones, raw, strict=True))
         ]
 
     # -- writing --------------------------------------------------------------------------------

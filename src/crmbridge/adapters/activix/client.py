@@ -267,17 +267,21 @@ def _lead_body(lead: Lead | Mapping[str, Any]) -> Json:
 
 
 def _communication_body(communication: Communication | Mapping[str, Any]) -> Json:
+    body: Json
     if isinstance(communication, Mapping):
-        return dict(communication)
-    if not isinstance(communication, Communication):
+        body = dict(communication)
+    elif isinstance(communication, Communication):
+        body = _clean(_CONVERTER.unstructure(communication))
+        for key in _ITEM_READ_ONLY:
+            body.pop(key, None)
+        # A Communication answers with user_id; a body names the user executed_by.
+        user_id = body.pop("user_id", None)
+        if user_id is not None:
+            body.setdefault("executed_by", user_id)
+    else:
         raise TypeError(f"expected a wire Communication or a mapping, got {type(communication).__name__}")
-    body: Json = _clean(_CONVERTER.unstructure(communication))
-    for key in _ITEM_READ_ONLY:
-        body.pop(key, None)
-    # A Communication answers with user_id; a body names the user executed_by.
-    user_id = body.pop("user_id", None)
-    if user_id is not None:
-        body.setdefault("executed_by", user_id)
+    if body.get("lead_id") is not None:  # checked like the lead_id of an email, phone or vehicle body
+        body["lead_id"] = positive_id(body["lead_id"], "lead")
     return body
 
 

@@ -203,7 +203,10 @@ class CustomFieldCodec:
             raise
         except ValueError:
             raise InvalidValue("expected a date-time in the format YYYY-MM-DD HH:MM:SS") from None
-        return self._clock.to_utc(local)[0]
+        try:
+            return self._clock.to_utc(local)[0]
+        except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+            raise InvalidValue("a local time with no UTC instant (out of range)") from None
 
     # -- canonical -> wire -------------------------------------------------------------------
 

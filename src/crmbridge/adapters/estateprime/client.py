@@ -52,7 +52,8 @@ from typing import Any, Final, Generic, TypeVar
 import attrs
 import httpx
 
-from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
+from crmbridge.adapters._fastwire import WireReader
+from crmbridge.adapters._support import ItemReader, raw_item_reader, structure
 from crmbridge.adapters.estateprime import wire
 from crmbridge.adapters.estateprime._time import LocalClock, format_datetime
 from crmbridge.errors import InvalidIdError, MappingError
@@ -268,8 +269,17 @@ def _body(value: Any, cls: type) -> Json:
 # -- readers -------------------------------------------------------------------------------------
 
 
+_READERS: dict[tuple[type, str], WireReader[Any]] = {}
+
+
 def _structured(cls: type[T], kind: str) -> ItemReader[T]:
-    return item_reader(_CONVERTER, cls, system=SYSTEM, kind=kind)
+    # Compiled once per class: the converter's rules in one native validator (same values, and
+    # the converter's own errors, see crmbridge.adapters._fastwire).
+    reader = _READERS.get((cls, kind))
+    if reader is None:
+        reader = _READERS[cls, kind] = WireReader(_CONVERTER, cls, system=SYSTEM, kind=kind, output="attrs")
+    read: ItemReader[T] = reader
+    return read
 
 
 def raw_item(kind: str) -> ItemReader[Json]:

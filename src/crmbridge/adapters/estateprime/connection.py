@@ -302,6 +302,10 @@ class EstatePrimeBackend:
         """Create from ``body``; the new record's Ref."""
         return _created_ref(kind, self.client.call(create_endpoint(_COLLECTIONS[kind], body)))
 
+    def check_update(self, ref: Ref) -> None:
+        """Refuse a Ref no update can use before the lookups are loaded for translating (see ``Connection``)."""
+        _update_spec(ref, {})
+
     def update_payload(self, ref: Ref, body: Json) -> None:
         """PATCH an event (contacts and communications have no documented update)."""
         self.client.send(_update_spec(ref, body))
@@ -359,6 +363,10 @@ class AsyncEstatePrimeBackend:
     async def create_payload(self, kind: str, body: Json) -> Ref:
         """Create from ``body``; the new record's Ref."""
         return _created_ref(kind, await self.client.call(create_endpoint(_COLLECTIONS[kind], body)))
+
+    def check_update(self, ref: Ref) -> None:
+        """Refuse a Ref no update can use before the lookups are loaded for translating (see ``Connection``)."""
+        _update_spec(ref, {})
 
     async def update_payload(self, ref: Ref, body: Json) -> None:
         """PATCH an event (contacts and communications have no documented update)."""

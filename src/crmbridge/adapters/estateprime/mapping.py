@@ -38,14 +38,17 @@ Update bodies
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
+from functools import cache, lru_cache
 from typing import Any, ClassVar, TypeVar
 
 import cattrs
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from crmbridge.adapters._base import Adapter, Resolver
+from crmbridge.adapters._fastwire import WireReader
 from crmbridge.adapters._support import (
     int_id_ref,
     int_ref,
@@ -76,6 +79,8 @@ from crmbridge.canonical import (
     Ref,
     RemoteMeeting,
 )
+from crmbridge.canonical._construct import construct
+from crmbridge.canonical._custom_fields import normalise_custom_value
 from crmbridge.errors import MappingError
 
 __all__ = [
@@ -237,17 +242,74 @@ def _memo(extras: Mapping[str, Any], key: str) -> Any:
     return wire_values.get(key, ...) if isinstance(wire_values, dict) else ...
 
 
-def _extras_of(payload: Mapping[str, Any], cls: type, ignore: frozenset[str] = frozenset()) -> dict[str, Any]:
-    extras = unknown_fields(payload, cls)
-    absent = sorted(wire_field_names(cls) - payload.keys() - ignore)
-    if absent:
-        extras[ABSENT_KEY] = absent
+_NO_KEYS: frozenset[str] = frozenset()
+_KEY_SETS: dict[tuple[type, frozenset[str]], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _extras_of(payload: Mapping[str, Any], cls: type, ignore: frozenset[str] = _NO_KEYS) -> dict[str, Any]:
+    # unknown_fields() plus the absent keys, with the key sets of each class worked out once.
+    sets = _KEY_SETS.get((cls, ignore))
+    if sets is None:
+        sets = _KEY_SETS[cls, ignore] = (wire_field_names(cls), wire_field_names(cls) - ignore)
+    known, tracked = sets
+    keys = payload.keys()
+    extras = {} if keys <= known else {key: value for key, value in payload.items() if key not in known}
+    if not tracked <= keys:
+        extras[ABSENT_KEY] = sorted(tracked - keys)
     return extras
+
+
+_READ_CLASSES: dict[str, type] = {"contact": wire.Contact, "activity": wire.Communication, "event": wire.Event}
+
+
+@cache
+def _wire_reader(kind: str) -> WireReader[Any]:
+    """The reader of one kind's wire objects (as dicts), compiled once for every adapter.
+
+    The EstatePrime converter has no per-adapter settings, so one converter serves them all.
+    """
+    return WireReader(_read_converter(), _READ_CLASSES[kind], system=SYSTEM, kind=kind)
+
+
+@cache
+def _read_converter() -> cattrs.Converter:
+    return wire.make_converter()
 
 
 def _validation_path(error: ValidationError) -> str:
     errors = error.errors(include_url=False, include_input=False)
-    return pydantic_error_path(tuple(errors[0]["loc"])) if errors else ""
+    path = pydantic_error_path(tuple(errors[0]["loc"])) if errors else ""
+    # Unknown keys of custom field entries are kept in extras under "<index>:<field id>": name
+    # them where the payload has them.
+    entry = _ENTRY_EXTRAS.match(path)
+    return f"custom_fields[{entry['index']}]{entry['rest']}" if entry else path
+
+
+# pydantic writes the branch of its JSON value type (".dict") before each key of a JSON object.
+_ENTRY_EXTRAS = re.compile(
+    rf"extras\.{CUSTOM_FIELD_ENTRIES_KEY}(?:\.dict)?\.(?P<index>[0-9]+):[0-9]+(?:\.dict)?(?P<rest>.*)", re.DOTALL
+)
+V = TypeVar("V", bound=BaseModel)
+
+
+def _value_object(model: type[V], values: dict[str, Any], kind: str, key: str, index: int | None = None) -> V:
+    """``construct(model, values)`` of a value object read from ``payload[key]`` (``[index]``).
+
+    Only its extras (payload keys no model describes) can be refused: the error names them there.
+    """
+    try:
+        return construct(model, values)
+    except ValidationError as error:
+        where = key if index is None else f"{key}[{index}]"
+        raise MappingError(SYSTEM, kind, f"{where}.{_validation_path(error)}", "not a valid canonical value") from None
+
+
+class _NoInstantError(Exception):
+    """A local time of the account's zone with no UTC instant; ``key`` is its payload key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class EstatePrimeAdapter(Adapter):
@@ -275,6 +337,9 @@ class EstatePrimeAdapter(Adapter):
         self._fields = {
             kind: CustomFieldCodec(_FIELD_KINDS[kind], definitions[kind], self._clock) for kind in _FIELD_KINDS
         }
+        # Lookups are immutable and their names are fixed once the adapter is built: a page
+        # repeats the same tags, sources and channels, so each is built (and validated) once.
+        self._cached_lookup = lru_cache(maxsize=4096)(self._new_lookup)
 
     def _load_lookups(
         self, lookups: Mapping[str, Any], definitions: dict[str, list[wire.CustomFieldDefinition]]
@@ -315,116 +380,177 @@ class EstatePrimeAdapter(Adapter):
             return self._read_event(payload)
         except ValidationError as error:
             raise MappingError(SYSTEM, kind, _validation_path(error), "not a valid canonical value") from None
+        except _NoInstantError as error:
+            raise MappingError(SYSTEM, kind, error.key, "a local time with no UTC instant (out of range)") from None
+
+    # The wire reader validates the whole payload once (the converter's rules, compiled; see
+    # crmbridge.adapters._fastwire) and hands over a dict of valid wire values. Everything built
+    # from them below is valid by construction (cached Refs and Lookups, aware UTC datetimes of
+    # the clock, strings and booleans the reader checked), so the canonical models are built
+    # with ``construct``, which checks only the ``extras`` taken from the payload.
 
     def _read_contact(self, payload: Mapping[str, Any]) -> Contact:
-        data = structure(self._converter, payload, wire.Contact, system=SYSTEM, kind="contact")
+        data = _wire_reader("contact")(payload)
         extras = _extras_of(payload, wire.Contact, _NOT_TRACKED["contact"])
         memo = self._null_lists(payload, "contact")
-        raw = payload
-        return Contact(
-            ref=int_ref(SYSTEM, "contact", data.id),
-            first_name=data.first_name,
-            last_name=data.last_name,
-            source=self._lookup("source", data.source_id),
-            is_lead=data.is_lead,
-            is_company=data.is_company,
-            company_name=data.company_name,
-            phones=[self._read_phone(p, raw["phones"][i]) for i, p in enumerate(data.phones or ())],
-            emails=[self._read_email(e, raw["emails"][i]) for i, e in enumerate(data.emails or ())],
-            notes=data.notes,
-            custom_fields=self._read_custom_fields("contact", data.custom_fields, raw, memo, extras),
-            related_people=[
-                self._read_contact_detail(d, raw["contact_details"][i])
-                for i, d in enumerate(data.contact_details or ())
-            ],
-            tags=self._lookups("contact_tag", data.tags),
-            created_at=self._read_instant(data.date_created, "date_created", memo),
-            created_by=int_ref(SYSTEM, "user", data.created_by),
-            owners=self._refs("user", data.users),
-            updated_at=self._read_instant(data.date_updated, "date_updated", memo),
-            converted_at=self._read_instant(data.date_converted_to_client, "date_converted_to_client", memo),
-            extras=self._with_memo(extras, memo),
+        phones, emails, details = data["phones"], data["emails"], data["contact_details"]
+        return construct(
+            Contact,
+            {
+                "ref": int_ref(SYSTEM, "contact", data["id"]),
+                "first_name": data["first_name"],
+                "last_name": data["last_name"],
+                "source": self._lookup("source", data["source_id"]),
+                "is_lead": data["is_lead"],
+                "is_company": data["is_company"],
+                "company_name": data["company_name"],
+                "phones": [
+                    self._read_phone(p, raw, i)
+                    for i, (p, raw) in enumerate(zip(phones, payload["phones"], strict=True))
+                ]
+                if phones
+                else [],
+                "emails": [
+                    self._read_email(e, raw, i)
+                    for i, (e, raw) in enumerate(zip(emails, payload["emails"], strict=True))
+                ]
+                if emails
+                else [],
+                "notes": data["notes"],
+                "custom_fields": self._read_custom_fields("contact", data["custom_fields"], payload, memo, extras),
+                "related_people": [
+                    self._read_contact_detail(d, raw, i)
+                    for i, (d, raw) in enumerate(zip(details, payload["contact_details"], strict=True))
+                ]
+                if details
+                else [],
+                "tags": self._lookups("contact_tag", data["tags"]),
+                "created_at": self._read_instant(data["date_created"], "date_created", memo),
+                "created_by": int_ref(SYSTEM, "user", data["created_by"]),
+                "owners": self._refs("user", data["users"]),
+                "updated_at": self._read_instant(data["date_updated"], "date_updated", memo),
+                "converted_at": self._read_instant(data["date_converted_to_client"], "date_converted_to_client", memo),
+                "extras": self._with_memo(extras, memo),
+            },
         )
 
     @staticmethod
-    def _read_phone(phone: wire.Phone, raw: Mapping[str, Any]) -> Phone:
-        return Phone(number=phone.number, kind=phone.type, note=phone.notes, extras=_extras_of(raw, wire.Phone))
-
-    @staticmethod
-    def _read_email(email: wire.Email, raw: Mapping[str, Any]) -> EmailAddress:
-        return EmailAddress(
-            address=email.email_address, kind=email.type, note=email.notes, extras=_extras_of(raw, wire.Email)
+    def _read_phone(phone: dict[str, Any], raw: Mapping[str, Any], index: int) -> Phone:
+        return _value_object(
+            Phone,
+            {
+                "number": phone["number"],
+                "kind": phone["type"],
+                "note": phone["notes"],
+                "extras": _extras_of(raw, wire.Phone),
+            },
+            "contact",
+            "phones",
+            index,
         )
 
     @staticmethod
-    def _read_contact_detail(detail: wire.ContactDetail, raw: Mapping[str, Any]) -> Person:
-        return Person(
-            first_name=detail.first_name,
-            last_name=detail.last_name,
-            phone=detail.mobile,
-            email=detail.email,
-            note=detail.notes,
-            extras=_extras_of(raw, wire.ContactDetail),
+    def _read_email(email: dict[str, Any], raw: Mapping[str, Any], index: int) -> EmailAddress:
+        return _value_object(
+            EmailAddress,
+            {
+                "address": email["email_address"],
+                "kind": email["type"],
+                "note": email["notes"],
+                "extras": _extras_of(raw, wire.Email),
+            },
+            "contact",
+            "emails",
+            index,
+        )
+
+    @staticmethod
+    def _read_contact_detail(detail: dict[str, Any], raw: Mapping[str, Any], index: int) -> Person:
+        return _value_object(
+            Person,
+            {
+                "first_name": detail["first_name"],
+                "last_name": detail["last_name"],
+                "phone": detail["mobile"],
+                "email": detail["email"],
+                "note": detail["notes"],
+                "extras": _extras_of(raw, wire.ContactDetail),
+            },
+            "contact",
+            "contact_details",
+            index,
         )
 
     def _read_communication(self, payload: Mapping[str, Any]) -> Activity:
-        data = structure(self._converter, payload, wire.Communication, system=SYSTEM, kind="activity")
+        data = _wire_reader("activity")(payload)
         extras = _extras_of(payload, wire.Communication, _NOT_TRACKED["activity"])
         memo = self._null_lists(payload, "activity")
-        channel = self._channels.get(data.channel)
-        return Activity(
-            ref=int_ref(SYSTEM, "communication", data.id),
-            direction=data.type,
-            channel=channel.type if channel else None,
-            channel_lookup=self._lookup("channel", data.channel),
-            occurred_at=self._read_instant(data.communication_date, "communication_date", memo),
-            created_at=self._read_instant(data.date_created, "date_created", memo),
-            user=int_ref(SYSTEM, "user", data.user_id),
-            contact=int_ref(SYSTEM, "contact", data.contact_id),
-            office=int_ref(SYSTEM, "office", data.store_id),
-            request=int_ref(SYSTEM, "request", data.request_id),
-            listings=self._refs("listing", data.listings),
-            tags=self._lookups("communication_tag", data.tags),
-            notes=data.comments,
-            custom_fields=self._read_custom_fields("activity", data.custom_fields, payload, memo, extras),
-            extras=self._with_memo(extras, memo),
+        channel = self._channels.get(data["channel"])
+        return construct(
+            Activity,
+            {
+                "ref": int_ref(SYSTEM, "communication", data["id"]),
+                "direction": data["type"],
+                "channel": channel.type if channel else None,
+                "channel_lookup": self._lookup("channel", data["channel"]),
+                "occurred_at": self._read_instant(data["communication_date"], "communication_date", memo),
+                "created_at": self._read_instant(data["date_created"], "date_created", memo),
+                "user": int_id_ref(SYSTEM, "user", data["user_id"]),
+                "contact": int_id_ref(SYSTEM, "contact", data["contact_id"]),
+                "office": int_id_ref(SYSTEM, "office", data["store_id"]),
+                "request": int_ref(SYSTEM, "request", data["request_id"]),
+                "listings": self._refs("listing", data["listings"]),
+                "tags": self._lookups("communication_tag", data["tags"]),
+                "notes": data["comments"],
+                "custom_fields": self._read_custom_fields("activity", data["custom_fields"], payload, memo, extras),
+                "extras": self._with_memo(extras, memo),
+            },
         )
 
     def _read_event(self, payload: Mapping[str, Any]) -> Event:
-        data = structure(self._converter, payload, wire.Event, system=SYSTEM, kind="event")
+        data = _wire_reader("event")(payload)
         extras = _extras_of(payload, wire.Event, _NOT_TRACKED["event"])
         memo = self._null_lists(payload, "event")
-        starts_at, start_date = self._read_bound(data.date_starting, data.full_day, "date_starting", memo)
-        ends_at, end_date = self._read_bound(data.date_ending, data.full_day, "date_ending", memo)
-        meeting = data.remote_meeting
-        return Event(
-            ref=int_ref(SYSTEM, "event", data.id),
-            title=data.title,
-            description=data.description,
-            all_day=data.full_day,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            start_date=start_date,
-            end_date=end_date,
-            status=self._lookup("event_status", data.status_id),
-            category=self._lookup("event_category", data.category_id),
-            contacts=self._refs("contact", data.contacts),
-            users=self._refs("user", data.users),
-            is_public=data.is_public,
-            is_online=data.is_online,
-            tags=self._lookups("event_tag", data.tags),
-            remote_meeting=None
-            if meeting is None
-            else RemoteMeeting(
-                provider=meeting.type,
-                url=meeting.meeting_url,
-                meeting_id=meeting.meeting_id,
-                extras=_extras_of(payload["remote_meeting"], wire.RemoteMeeting),
-            ),
-            created_by=int_ref(SYSTEM, "user", data.created_by),
-            created_at=self._read_instant(data.date_created, "date_created", memo),
-            custom_fields=self._read_custom_fields("event", data.custom_fields, payload, memo, extras),
-            extras=self._with_memo(extras, memo),
+        full_day = data["full_day"]
+        starts_at, start_date = self._read_bound(data["date_starting"], full_day, "date_starting", memo)
+        ends_at, end_date = self._read_bound(data["date_ending"], full_day, "date_ending", memo)
+        meeting = data["remote_meeting"]
+        return construct(
+            Event,
+            {
+                "ref": int_ref(SYSTEM, "event", data["id"]),
+                "title": data["title"],
+                "description": data["description"],
+                "all_day": full_day,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "start_date": start_date,
+                "end_date": end_date,
+                "status": self._lookup("event_status", data["status_id"]),
+                "category": self._lookup("event_category", data["category_id"]),
+                "contacts": self._refs("contact", data["contacts"]),
+                "users": self._refs("user", data["users"]),
+                "is_public": data["is_public"],
+                "is_online": data["is_online"],
+                "tags": self._lookups("event_tag", data["tags"]),
+                "remote_meeting": None
+                if meeting is None
+                else _value_object(
+                    RemoteMeeting,
+                    {
+                        "provider": meeting["type"],
+                        "url": meeting["meeting_url"],
+                        "meeting_id": meeting["meeting_id"],
+                        "extras": _extras_of(payload["remote_meeting"], wire.RemoteMeeting),
+                    },
+                    "event",
+                    "remote_meeting",
+                ),
+                "created_by": int_ref(SYSTEM, "user", data["created_by"]),
+                "created_at": self._read_instant(data["date_created"], "date_created", memo),
+                "custom_fields": self._read_custom_fields("event", data["custom_fields"], payload, memo, extras),
+                "extras": self._with_memo(extras, memo),
+            },
         )
 
     def _read_bound(
@@ -446,7 +572,10 @@ class EstatePrimeAdapter(Adapter):
         if not isinstance(value, datetime):
             memo[key] = format_date(value)  # a date where a date-time was expected: keep its form
             value = datetime(value.year, value.month, value.day)
-        instant, exact = self._clock.to_utc(value)
+        try:
+            instant, exact = self._clock.to_utc(value)
+        except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it: no UTC instant
+            raise _NoInstantError(key) from None
         if not exact:
             memo[key] = format_datetime(value)  # spring gap: see the module doc
         return instant
@@ -465,49 +594,61 @@ class EstatePrimeAdapter(Adapter):
             extras[WIRE_KEY] = memo
         return extras
 
-    def _lookup(self, kind: str, item_id: int | None) -> Lookup | None:
-        if item_id is None:
-            return None
+    def _new_lookup(self, kind: str, item_id: int) -> Lookup:
         return Lookup(ref=_ref(kind, item_id), name=self._names[kind].get(item_id))
 
+    def _lookup(self, kind: str, item_id: int | None) -> Lookup | None:
+        return None if item_id is None else self._cached_lookup(kind, item_id)
+
     def _lookups(self, kind: str, ids: list[int] | None) -> list[Lookup]:
-        names = self._names[kind]
-        return [Lookup(ref=_ref(kind, i), name=names.get(i)) for i in ids or ()]
+        lookup = self._cached_lookup
+        return [lookup(kind, i) for i in ids] if ids else []
 
     @staticmethod
     def _refs(kind: str, ids: list[int] | None) -> list[Ref]:
-        return [_ref(kind, i) for i in ids or ()]
+        return [int_id_ref(SYSTEM, kind, i) for i in ids] if ids else []
 
     def _read_custom_fields(
         self,
         kind: str,
-        entries: list[wire.CustomField] | None,
+        entries: list[dict[str, Any]] | None,
         payload: Mapping[str, Any],
         memo: dict[str, Any],
         extras: dict[str, Any],
     ) -> list[CustomFieldValue]:
+        if not entries:
+            return []
         codec = self._fields[kind]
         values: list[CustomFieldValue] = []
-        for index, entry in enumerate(entries or ()):
-            name, field_type = codec.definition(entry.custom_field_id)
-            path = f"custom_fields[{index}].value"
-            try:
-                value = codec.read(entry.custom_field_id, field_type, entry.value)
-                default = self._render_own(codec, entry.custom_field_id, field_type, value, kind, path)
-            except InvalidValue as error:
-                raise MappingError(SYSTEM, kind, path, str(error)) from None
+        for index, entry in enumerate(entries):
+            field_id, wire_value = entry["custom_field_id"], entry["value"]
+            name, field_type = codec.definition(field_id)
             if field_type is None:
-                _check_finite(entry.value, kind, path)
-            elif not same_json(default, entry.value):
-                memo[path] = entry.value
+                # No definition: the value passes through unchanged, so there is nothing to
+                # render back (the default rendering of an untyped value is the value itself).
+                value = wire_value
+                if not _all_finite(wire_value):
+                    _check_finite(wire_value, kind, f"custom_fields[{index}].value")
+            else:
+                path = f"custom_fields[{index}].value"
+                try:
+                    value = codec.read(field_id, field_type, wire_value)
+                    default = self._render_own(codec, field_id, field_type, value, kind, path)
+                except InvalidValue as error:
+                    raise MappingError(SYSTEM, kind, path, str(error)) from None
+                if not same_json(default, wire_value):
+                    memo[path] = wire_value
             unknown = unknown_fields(payload["custom_fields"][index], wire.CustomField)
             if unknown:
-                extras.setdefault(CUSTOM_FIELD_ENTRIES_KEY, {})[f"{index}:{entry.custom_field_id}"] = unknown
-            field = _ref(codec.field_kind, entry.custom_field_id)
+                extras.setdefault(CUSTOM_FIELD_ENTRIES_KEY, {})[f"{index}:{field_id}"] = unknown
             try:
-                values.append(CustomFieldValue(field=field, name=name, type=field_type, value=value))
+                value = normalise_custom_value(field_type, value)
             except ValidationError:
-                raise MappingError(SYSTEM, kind, path, "expected a JSON value") from None
+                raise MappingError(SYSTEM, kind, f"custom_fields[{index}].value", "expected a JSON value") from None
+            field = _ref(codec.field_kind, field_id)
+            values.append(
+                construct(CustomFieldValue, {"field": field, "name": name, "type": field_type, "value": value})
+            )
         return values
 
     def _render_own(
@@ -670,13 +811,20 @@ class EstatePrimeAdapter(Adapter):
     def _ref_id(self, ref: Ref | None, kind: str, path: str, record: Record, resolve: Resolver | None) -> int | None:
         if ref is None:
             return None
+        own = _own_id(ref, kind)
+        if own is not None:
+            return own
         local = self.local_ref(ref, path=path, record_kind=record.KIND, resolve=resolve)
         if local.kind != kind:
             raise MappingError(SYSTEM, record.KIND, path, f"expected a {kind} reference, got a {local.kind} reference")
         return ref_int_id(local, record_kind=record.KIND, path=path)
 
     def _ref_ids(self, refs: list[Ref], kind: str, path: str, record: Record, resolve: Resolver | None) -> list[int]:
-        return [self._id(self._ref_id(r, kind, f"{path}[{i}]", record, resolve)) for i, r in enumerate(refs)]
+        ids = []
+        for i, ref in enumerate(refs):
+            own = _own_id(ref, kind)
+            ids.append(self._id(self._ref_id(ref, kind, f"{path}[{i}]", record, resolve)) if own is None else own)
+        return ids
 
     def _lookup_id(
         self, lookup: Lookup | None, kind: str, path: str, record: Record, resolve: Resolver | None
@@ -917,6 +1065,17 @@ def _ref(kind: str, ident: int) -> Ref:
     return int_id_ref(SYSTEM, kind, ident)
 
 
+@lru_cache(maxsize=16384)
+def _digits(text: str) -> int | None:
+    # What ref_int_id accepts, cached: records being written repeat the same user and tag ids.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _own_id(ref: Ref, kind: str) -> int | None:
+    """The integer id of an EstatePrime Ref of ``kind`` (no resolving needed), else None."""
+    return _digits(ref.id) if ref.system == SYSTEM and ref.kind == kind else None
+
+
 def _own_int(ref: Ref) -> int | None:
     return int(ref.id) if ref.system == SYSTEM and ref.id.isascii() and ref.id.isdigit() else None
 
@@ -943,6 +1102,21 @@ def _set_fields(model: Any, names: tuple[str, ...]) -> list[str]:
 
 def _foreign_nested(path: str, extras: Mapping[str, Any], own: bool) -> list[str]:
     return [] if own else [f"{path}.extras.{key}" for key in extras]
+
+
+def _all_finite(value: Any) -> bool:
+    """True when :func:`_check_finite` has nothing to say (checked without building paths)."""
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, list):
+        for item in value:
+            if not _all_finite(item):
+                return False
+    elif isinstance(value, dict):
+        for item in value.values():
+            if not _all_finite(item):
+                return False
+    return True
 
 
 def _check_finite(value: Any, kind: str, path: str) -> None:

@@ -13,8 +13,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 import cattrs
+from pydantic_core import core_schema as cs
 
-from crmbridge.adapters._support import make_strict_converter
+from crmbridge.adapters._support import make_strict_converter, register_native_schema
 from crmbridge.adapters.estateprime._time import (
     format_date,
     format_datetime,
@@ -275,6 +276,22 @@ def _structure_optional_event_time(value: Any, _: Any) -> date | datetime | None
 
 def _unstructure_datetime(value: datetime) -> str:
     return format_datetime(value)
+
+
+# The same rules in pydantic-core (see crmbridge.adapters._fastwire): the exact shape, then the
+# calendar check, both native. tests/adapters/test_fastwire.py checks they agree with the hooks.
+_DATETIME_SCHEMA = cs.chain_schema(
+    [
+        cs.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$", strict=True),
+        cs.datetime_schema(),
+    ]
+)
+_DATE_SCHEMA = cs.chain_schema([cs.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", strict=True), cs.date_schema()])
+_EVENT_TIME_SCHEMA = cs.union_schema([_DATE_SCHEMA, _DATETIME_SCHEMA], mode="left_to_right")
+register_native_schema(_structure_datetime, _DATETIME_SCHEMA)
+register_native_schema(_structure_date, _DATE_SCHEMA)
+register_native_schema(_structure_event_time, _EVENT_TIME_SCHEMA)
+register_native_schema(_structure_optional_event_time, cs.nullable_schema(_EVENT_TIME_SCHEMA))
 
 
 def make_converter() -> cattrs.Converter:

@@ -21,6 +21,7 @@ from typing import Any
 import cattrs
 
 from crmbridge.adapters._base import Adapter, Resolver
+from crmbridge.adapters._support import build_canonical as build_value
 from crmbridge.adapters._support import structure, unknown_fields
 from crmbridge.adapters.rechat._common import SYSTEM, build_canonical, ref, ref_uuid
 from crmbridge.adapters.rechat._time import date_to_epoch
@@ -95,7 +96,8 @@ def _from_flattened(wire: WireContact, payload: Mapping[str, Any]) -> dict[str, 
         "tags": [Lookup(name=tag) for tag in wire.tags or []],
         "source": Lookup(name=wire.source) if wire.source else None,
         "addresses": [
-            _flat_address(a, raw) for a, raw in zip(wire.address or [], payload.get("address") or [], strict=True)
+            _flat_address(a, raw, f"address[{i}]")
+            for i, (a, raw) in enumerate(zip(wire.address or [], payload.get("address") or [], strict=True))
         ],
         "related_people": [
             Person(
@@ -111,19 +113,21 @@ def _from_flattened(wire: WireContact, payload: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def _flat_address(wire: WireAddress, raw: Mapping[str, Any]) -> Address:
+def _flat_address(wire: WireAddress, raw: Mapping[str, Any], path: str) -> Address:
     # The stdaddr parts with no canonical home (house_num, suftype, name, "type": "stdaddr", ...)
-    # stay in extras; "type" also tells a write that line2 is Rechat's computed city line.
-    return Address(
-        line1=wire.line1,
-        line2=wire.line2,
-        city=wire.city,
-        region=wire.state,
-        postal_code=wire.postcode,
-        country=wire.country,
-        full=wire.full,
-        extras=unknown_fields(raw, WireAddress),
-    )
+    # stay in extras; "type" also tells a write that line2 is Rechat's computed city line. Those
+    # are payload values: one the canonical model refuses (nested too deep) is named at ``path``.
+    fields = {
+        "line1": wire.line1,
+        "line2": wire.line2,
+        "city": wire.city,
+        "region": wire.state,
+        "postal_code": wire.postcode,
+        "country": wire.country,
+        "full": wire.full,
+        "extras": unknown_fields(raw, WireAddress),
+    }
+    return build_value(Address, fields, system=SYSTEM, kind=KIND, path=path)
 
 
 def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import cattrs
 
 from crmbridge.adapters._base import Adapter, Resolver
+from crmbridge.adapters._support import build_canonical as build_value
 from crmbridge.adapters._support import structure, unknown_fields
 from crmbridge.adapters.rechat._common import SYSTEM, build_canonical, ref, ref_uuid
 from crmbridge.adapters.rechat._time import datetime_to_epoch
@@ -82,8 +83,8 @@ def read_task(converter: cattrs.Converter, payload: Mapping[str, Any]) -> Task:
         extras["brand"] = wire.brand
     links = _read_links(wire, payload, extras)
     reminders = [
-        _read_reminder(item, raw)
-        for item, raw in zip(wire.reminders or [], payload.get("reminders") or [], strict=True)
+        _read_reminder(item, raw, f"reminders[{i}]")
+        for i, (item, raw) in enumerate(zip(wire.reminders or [], payload.get("reminders") or [], strict=True))
     ]
     return build_canonical(
         KIND,
@@ -110,11 +111,18 @@ def read_task(converter: cattrs.Converter, payload: Mapping[str, Any]) -> Task:
     )
 
 
-def _read_reminder(wire: WireReminder, raw: Mapping[str, Any]) -> Reminder:
+def _read_reminder(wire: WireReminder, raw: Mapping[str, Any], path: str) -> Reminder:
     extras = {key: value for key, value in raw.items() if key not in ("timestamp", "is_relative")}
     if wire.id is not None:
         extras["id"] = wire.id
-    return Reminder(at=wire.timestamp, relative=wire.is_relative, extras=extras)
+    # The extras are payload values: one the canonical model refuses (nested too deep) is named at ``path``.
+    return build_value(
+        Reminder,
+        {"at": wire.timestamp, "relative": wire.is_relative, "extras": extras},
+        system=SYSTEM,
+        kind=KIND,
+        path=path,
+    )
 
 
 def _kept_association(wire: WireAssociation, raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -143,7 +143,8 @@ CONTACT_PAGE_SIZE: Final = 50
 T = TypeVar("T")
 R = TypeVar("R")
 IdLike = str | uuid.UUID
-"""An id argument: a UUID string (any spelling ``uuid.UUID`` reads) or a ``uuid.UUID``."""
+"""An id argument: a UUID string (hyphenated or 32 hex digits, optionally in braces or as a
+``urn:uuid:``) or a ``uuid.UUID``."""
 FileInput = bytes | IO[bytes]
 """A file argument: its bytes, or a binary file object (read whole before the request)."""
 ImportKind = Literal["csv", "xls", "xlsx"]
@@ -166,6 +167,11 @@ JsonList = list[Json]
 IdList = list[str]
 
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_HEX = "[0-9a-fA-F]"
+_UUID_SPELLING = re.compile(
+    rf"(?:urn:uuid:)?\{{?{_HEX}{{8}}(-?){_HEX}{{4}}\1{_HEX}{{4}}\1{_HEX}{{4}}\1{_HEX}{{12}}\}}?", re.ASCII
+)
+"""The spellings ``uuid.UUID`` documents: hyphenated or 32 hex digits, optionally in braces or as a URN."""
 
 
 def _converter() -> Any:
@@ -212,12 +218,18 @@ class OffsetList(Generic[T]):
 
 
 def _uuid(value: Any, kind: str) -> str:
-    """``value`` as a canonical UUID string, or :class:`InvalidIdError` (raised before any request)."""
+    """``value`` as a canonical UUID string, or :class:`InvalidIdError` (raised before any request).
+
+    Only the standard spellings pass: ``uuid.UUID`` alone would also read ``" <31 hex digits>"``,
+    ``"+..."``, ``"0x..."`` or full-width digits, as a *different* UUID than the one meant.
+    """
     if isinstance(value, uuid.UUID):
         return str(value)
+    if not isinstance(value, str) or not _UUID_SPELLING.fullmatch(value):
+        raise InvalidIdError(SYSTEM, kind, "a UUID")
     try:
         return canonical_uuid(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # pragma: no cover - the spelling check lets only UUIDs through
         raise InvalidIdError(SYSTEM, kind, "a UUID") from None
 
 

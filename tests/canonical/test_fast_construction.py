@@ -1,0 +1,156 @@
+"""The fast paths of the canonical model give what validation gives.
+
+- :func:`json_value` / :func:`json_object` equal ``JsonValue`` validation (result and types, or
+  the same error) for any value, JSON or not;
+- :func:`construct` equals ``model(**values)`` for valid values, and raises the model's own
+  error where ``extras`` is not JSON, a name is not a field, or a required field is missing.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
+
+from crmbridge.canonical import Activity, Contact, Lookup, Phone, Ref, Task
+from crmbridge.canonical._construct import construct, validating
+from crmbridge.canonical._json import json_object, json_value
+
+
+class _Int(int):
+    pass
+
+
+class _Name(enum.StrEnum):
+    ANN = "ann"
+
+
+def _nested(depth: int, kinds: str) -> Any:
+    value: Any = 1
+    for index in range(depth):
+        value = [value] if kinds[index % len(kinds)] == "l" else {"k": value}
+    return value
+
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
+    | st.sampled_from([_Int(2), _Name.ANN, b"x", (1, 2), {1, 2}, datetime(2025, 1, 1)])
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=4) | st.integers(0, 3) | st.just(_Name.ANN), inner, max_size=3)
+        | st.lists(inner, max_size=2).map(tuple)
+        | st.dictionaries(st.text(max_size=4), inner, max_size=2).map(OrderedDict)
+    ),
+    max_leaves=8,
+)
+deep = st.builds(_nested, st.integers(240, 270), st.sampled_from(["l", "d", "ld", "ddl"]))
+
+
+def typed(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return (type(value).__name__, {name: typed(item) for name, item in value.__dict__.items()})
+    if isinstance(value, dict):
+        return (type(value).__name__, [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [typed(v) for v in value])
+    if isinstance(value, float) and math.isnan(value):
+        return ("float", "nan")
+    return (type(value).__name__, repr(value))
+
+
+def outcome(validate: Any, value: Any) -> Any:
+    try:
+        return ("value", typed(validate(value)))
+    except ValidationError as error:
+        return ("error", error.errors(include_url=False))
+
+
+VALUE = TypeAdapter(JsonValue)
+OBJECT = TypeAdapter(dict[str, JsonValue])
+
+
+@given(value=values | deep)
+def test_json_value_is_json_value_validation(value: Any) -> None:
+    """json_value gives exactly what TypeAdapter(JsonValue) gives, errors included."""
+    assert outcome(json_value, value) == outcome(VALUE.validate_python, value)
+
+
+@given(value=st.dictionaries(st.text(max_size=4) | st.integers(0, 2), values | deep, max_size=3) | values)
+def test_json_object_is_dict_of_json_values_validation(value: Any) -> None:
+    """json_object gives exactly what TypeAdapter(dict[str, JsonValue]) gives, errors included."""
+    assert outcome(json_object, value) == outcome(OBJECT.validate_python, value)
+
+
+def test_json_values_are_copies() -> None:
+    """Like validation, the fast path copies containers: the record never shares the payload's lists."""
+    payload = {"a": [1, {"b": [2]}]}
+    copied = json_object(payload)
+    assert copied == payload
+    assert copied["a"] is not payload["a"]
+    assert copied["a"][1] is not payload["a"][1]
+
+
+NOW = datetime(2025, 1, 15, 18, 0, 5, tzinfo=UTC)
+REF = Ref("estateprime", "contact", "12")
+
+
+@given(extras=st.dictionaries(st.text(max_size=4), values, max_size=3), notes=st.none() | st.text(max_size=5))
+def test_construct_is_validation(extras: dict[str, Any], notes: str | None) -> None:
+    """construct equals model(**values) for valid fields, and raises its error where extras are not JSON."""
+    fields = {
+        "ref": REF,
+        "first_name": notes,
+        "phones": [Phone(number="1")],
+        "tags": [Lookup(ref=REF)],
+        "created_at": NOW,
+        "extras": extras,
+    }
+    expected = outcome(lambda values: Contact(**values), fields)
+    assert outcome(lambda values: construct(Contact, values), fields) == expected
+    if expected[0] == "error":
+        return
+    expected = Contact(**fields)
+    built = construct(Contact, fields)
+    assert typed(built) == typed(expected)
+    assert built.model_fields_set == expected.model_fields_set
+    assert built == expected
+    assert built.model_dump_json() == expected.model_dump_json()
+
+
+def test_construct_fills_defaults_with_fresh_containers() -> None:
+    """Fields left out take their defaults; default lists and dicts are new for every record."""
+    first = construct(Activity, {"notes": "a"})
+    second = construct(Activity, {"notes": "b"})
+    assert first == Activity(notes="a")
+    assert first.tags is not second.tags
+    assert first.extras is not second.extras
+    assert construct(Task, {}).status == "pending"
+
+
+def test_construct_refuses_what_validation_refuses() -> None:
+    """An unknown name or a missing required field raises the model's own ValidationError."""
+    with pytest.raises(ValidationError, match=r"extra_forbidden|Extra inputs"):
+        construct(Activity, {"nonsense": 1})
+    with pytest.raises(ValidationError, match="number"):
+        construct(Phone, {"kind": "work"})
+
+
+def test_validating_makes_construct_validate() -> None:
+    """Inside validating(), construct is model(**values): a wrong type is refused."""
+    with validating(), pytest.raises(ValidationError):
+        construct(Phone, {"number": 5})
+    assert construct(Phone, {"number": "5"}) == Phone(number="5")
