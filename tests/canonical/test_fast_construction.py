@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import enum
-import math
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -17,11 +16,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
+from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from crmbridge.canonical import Activity, Contact, Lookup, Phone, Ref, Task
 from crmbridge.canonical._construct import construct, validating
 from crmbridge.canonical._json import json_object, json_value
+
+from .._equality import typed
 
 
 class _Int(int):
@@ -58,18 +59,6 @@ values = st.recursive(
     max_leaves=8,
 )
 deep = st.builds(_nested, st.integers(240, 270), st.sampled_from(["l", "d", "ld", "ddl"]))
-
-
-def typed(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return (type(value).__name__, {name: typed(item) for name, item in value.__dict__.items()})
-    if isinstance(value, dict):
-        return (type(value).__name__, [(typed(k), typed(v)) for k, v in value.items()])
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, [typed(v) for v in value])
-    if isinstance(value, float) and math.isnan(value):
-        return ("float", "nan")
-    return (type(value).__name__, repr(value))
 
 
 def outcome(validate: Any, value: Any) -> Any:

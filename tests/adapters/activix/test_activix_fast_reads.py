@@ -7,30 +7,16 @@ builds the canonical models without validating them again.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel
 
 from crmbridge.adapters._fastwire import reference_reads
 from crmbridge.errors import MappingError
 
+from ..._equality import typed
 from .test_activix_properties import ADAPTER, broken_payloads, communications, leads
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every part spelled out: equal only if values *and* types match."""
-    if isinstance(value, BaseModel):
-        return (type(value).__name__, {name: typed(item) for name, item in value.__dict__.items()})
-    if isinstance(value, dict):
-        return (type(value).__name__, [(typed(k), typed(v)) for k, v in value.items()])
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, [typed(v) for v in value])
-    if isinstance(value, float) and math.isnan(value):
-        return ("float", "nan")
-    return (type(value).__name__, repr(value))
 
 
 def outcome(kind: str, payload: Any) -> Any:
