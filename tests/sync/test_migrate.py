@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import crmbridge
 from crmbridge import Connection, Ref
+from crmbridge.errors import AmbiguousWriteError, APIConnectionError
 from crmbridge.sandbox import FaultConfig, Sandbox, make_sandbox
 from crmbridge.sync import StateStore, migrate
 from crmbridge.sync import _migrate as migrate_module
@@ -255,3 +258,111 @@ def test_lost_communication_creates_are_found_even_when_the_lead_looks_old(tmp_p
     assert report.kinds["activity"].reconciled > 0, "some answers were lost, and found"
     assert report.failures == []
     assert len(calls) == len(activities), "no communication twice, none missing"
+
+
+WHERE = {"system": "activix", "method": "POST", "url": "https://crm.example/v2/leads"}
+
+
+def _answer_lost_for(target: Connection, first_name: str, *, applied: bool) -> Callable[..., Ref]:
+    """A ``create`` that loses its answer for the contact named ``first_name`` (after applying it, or not)."""
+    real_create = target.create
+
+    def create(record: crmbridge.Record, **options: Any) -> Ref:
+        if getattr(record, "first_name", None) == first_name:
+            if applied:
+                real_create(record, **options)
+            raise AmbiguousWriteError("the answer was lost", **WHERE)
+        return real_create(record, **options)
+
+    return create
+
+
+def test_a_settle_search_that_cannot_read_the_source_holds_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost create the run cannot settle (source unreadable) is reported, holds the checkpoint, is linked later."""
+    ep, ax = source(6), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        lost = list(src.list("contact"))[2]
+        monkeypatch.setattr(dst, "create", _answer_lost_for(dst, lost.first_name, applied=True))  # type: ignore[attr-defined]
+        monkeypatch.setattr(src, "get", lambda *_: (_ for _ in ()).throw(APIConnectionError("source down", **WHERE)))
+        first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        monkeypatch.undo()
+        state = StateStore(tmp_path / "s.db")
+        checkpoint = state.checkpoint(first.job, "contact")
+        assert [i.source for i in state.pending_intents("activix")] == [lost.ref]
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert [f["source"] for f in first.failures] == [str(lost.ref)]
+    assert "could not reconcile" in first.failures[0]["reason"]
+    assert checkpoint is not None
+    assert checkpoint < lost.updated_at  # type: ignore[attr-defined]
+    assert (second.kinds["contact"].reconciled, second.kinds["contact"].created, second.failures) == (1, 0, [])
+    assert len(leads(ax)) == 6, "the lost create was linked, not made twice"
+
+
+def test_a_lost_create_that_did_not_happen_is_made_again_in_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A create whose answer was lost before it was applied is not found by the search and is sent again."""
+    ep, ax = source(4), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        lost = list(src.list("contact"))[1]
+        real_create = dst.create
+        calls = {"n": 0}
+
+        def create_once_lost(record: crmbridge.Record, **options: Any) -> Ref:
+            if getattr(record, "first_name", None) == lost.first_name and calls["n"] == 0:  # type: ignore[attr-defined]
+                calls["n"] += 1
+                raise AmbiguousWriteError("the answer was lost", **WHERE)
+            return real_create(record, **options)
+
+        monkeypatch.setattr(dst, "create", create_once_lost)
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert (report.kinds["contact"].created, report.kinds["contact"].reconciled, report.failures) == (4, 0, [])
+    assert calls["n"] == 1, "the first create of that contact lost its answer"
+    assert [c.first_name for c in leads(ax)].count(lost.first_name) == 1  # type: ignore[attr-defined]
+    assert len(leads(ax)) == 4
+
+
+def test_a_lost_create_whose_source_vanished_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lost create that did not happen, whose source record cannot be read again, is reported as failed."""
+    ep, ax = source(3), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        lost = next(iter(src.list("contact")))
+        monkeypatch.setattr(dst, "create", _answer_lost_for(dst, lost.first_name, applied=False))  # type: ignore[attr-defined]
+        real_get = src.get
+        reads = {"n": 0}
+
+        def get_once(kind: str, ref: Any) -> crmbridge.Record:
+            reads["n"] += 1
+            if reads["n"] > 1:
+                raise APIConnectionError("source down", **WHERE)
+            return real_get(kind, ref)
+
+        monkeypatch.setattr(src, "get", get_once)
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert [f["source"] for f in report.failures] == [str(lost.ref)]
+    assert "could not read the record again" in report.failures[0]["reason"]
+    assert len(leads(ax)) == 2
+
+
+def test_an_update_whose_answer_was_lost_is_reported_and_sent_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update that failed ambiguously is a reported failure, and the next run sends it again."""
+    ep, ax = source(2), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        document = ep.store.get("contacts", "1")
+        assert document is not None
+        ep.store.put("contacts", "1", {**document, "last_name": "Renamed", "date_updated": "2030-01-01 00:00:00"})
+        monkeypatch.setattr(
+            dst, "update", lambda *_, **__: (_ for _ in ()).throw(AmbiguousWriteError("the answer was lost", **WHERE))
+        )
+        first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        monkeypatch.undo()
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert [f["source"] for f in first.failures] == ["estateprime:contact:1"]
+    assert "sent again on the next run" in first.failures[0]["reason"]
+    assert (second.kinds["contact"].updated, second.failures) == (1, [])
+    assert [c.last_name for c in leads(ax)].count("Renamed") == 1

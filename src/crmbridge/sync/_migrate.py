@@ -219,6 +219,15 @@ class _Run:
         if not self.dry_run and mark is not None and mark != since:
             self.state.set_checkpoint(self.report.job, kind, mark)
 
+    def create_again(self, kind: str, source: Ref, counts: KindReport) -> bool:
+        """Create a record whose earlier create certainly did not happen; False if that failed."""
+        try:
+            record = self.source.get(kind, source)
+        except (CrmBridgeError, ValueError) as error:
+            self.fail(kind, counts, source, f"could not read the record again: {_reason(error)}")
+            return False
+        return self.write(kind, record, counts)
+
     def settle(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
         """Settle this run's ambiguous creates before the next kind (which may refer to them).
 
@@ -231,15 +240,13 @@ class _Run:
             if not self.unsettled:
                 return
             pending, self.unsettled = self.unsettled, {}
-            for source in self.reconcile(kind, counts, only=set(pending)):
-                try:
-                    record = self.source.get(kind, source)
-                except (CrmBridgeError, ValueError) as error:
-                    self.fail(kind, counts, source, f"could not read the record again: {_reason(error)}")
-                    yield pending[source]
-                    continue
-                if not self.write(kind, record, counts):
-                    yield pending[source]
+            not_created = set(self.reconcile(kind, counts, only=set(pending)))
+            for source, changed in pending.items():
+                if source in not_created:
+                    if not self.create_again(kind, source, counts):
+                        yield changed
+                elif self.state.target_of(source, self.target.system) is None:
+                    yield changed  # the search itself failed (reported): the intent waits for the next run
         for source, changed in self.unsettled.items():
             reason = "the create failed ambiguously and could not be settled in this run"
             self.fail(kind, counts, source, f"{reason} (will be reconciled on the next run)")
