@@ -191,3 +191,24 @@ def test_cli_usage_errors_are_one_line() -> None:
     bad = runner.invoke(app, ["inspect", "rechat", "task", "x", "--token", "t", "--option", "novalue"])
     assert bad.exit_code == 2
     assert "KEY=VALUE" in bad.output
+
+
+def test_retries_are_reported_one_line_each_on_stderr(monkeypatch: Any) -> None:
+    """A command that needs retries prints one readable line per retry, and leaves stamina's hooks as they were."""
+    import stamina
+
+    from crmbridge.sandbox import FaultConfig, make_sandbox, serve_in_thread
+
+    flaky = make_sandbox("activix", seed_records=2, seed=1, faults=FaultConfig(error_rate=0.5, kinds=("503",), seed=1))
+    hooks = stamina.instrumentation.get_on_retry_hooks()
+    with serve_in_thread(flaky) as url:
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_TOKEN", flaky.token)
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_BASE_URL", f"{url}/v2")
+        shown = CliRunner().invoke(app, ["inspect", "activix", "contact", "1"])
+    assert shown.exit_code == 0, shown.output
+    retries = [line for line in shown.stderr.splitlines() if line.startswith("retry ")]
+    assert flaky.faults is not None
+    assert len(retries) == flaky.faults.injected["503"] > 0
+    assert "503" in retries[0]
+    assert flaky.token not in shown.stderr
+    assert stamina.instrumentation.get_on_retry_hooks() == hooks

@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import stamina
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from crmbridge.adapters import available_systems, get_adapter
 from crmbridge.canonical import check_schemas, write_schemas
@@ -36,6 +38,21 @@ app.add_typer(sandbox_app, name="sandbox")
 _err = Console(stderr=True)
 
 DEFAULT_SCHEMA_DIR = Path("canonical")
+
+
+def _print_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    """One readable line on stderr per scheduled retry, instead of stamina's bare log record."""
+    # The cause is a crmbridge error (or an httpx one it wraps): its text never holds the token.
+    line = f"retry {details.retry_num} in {details.wait_for:.1f} s after: {details.caused_by}"
+    _err.print(Text(line, style="yellow"), soft_wrap=True)
+
+
+@app.callback()
+def _report_retries(ctx: typer.Context) -> None:
+    """Retries are reported on stderr while a command runs (the hooks before it are put back after)."""
+    before = stamina.instrumentation.get_on_retry_hooks()
+    stamina.instrumentation.set_on_retry_hooks([_print_retry])
+    ctx.call_on_close(lambda: stamina.instrumentation.set_on_retry_hooks(before))
 
 
 @app.command()
