@@ -9,6 +9,7 @@ every CRM; what a CRM cannot do raises :class:`~crmbridge.errors.UnsupportedOper
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -16,6 +17,7 @@ from typing import Any, Literal, Protocol
 from crmbridge.adapters import Adapter, Resolver
 from crmbridge.canonical import Record, Ref
 from crmbridge.errors import MappingError
+from crmbridge.http._body import encode_json_body, problems
 
 __all__ = [
     "AsyncBackend",
@@ -35,8 +37,13 @@ class Backend(Protocol):
 
     adapter: Adapter
 
-    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        """Every object of ``kind`` matching ``filters``, paging on its own."""
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Any]:
+        """Every object of ``kind`` matching ``filters``, paging on its own.
+
+        An item of a page that is not a JSON object is yielded as it is: translating it raises
+        the adapter's :class:`MappingError` for that item alone, so ``list(on_error="skip")``
+        reports it at its position and reads on (refusing it here would end the listing).
+        """
         ...
 
     def get_payload(self, kind: str, ident: str) -> Mapping[str, Any]:
@@ -69,7 +76,7 @@ class AsyncBackend(Protocol):
 
     adapter: Adapter
 
-    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]: ...
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Any]: ...
 
     async def get_payload(self, kind: str, ident: str) -> Mapping[str, Any]: ...
 
@@ -109,6 +116,33 @@ class ListFailure:
     error: MappingError
 
 
+def _sendable(system: str, record: Record, body: dict[str, Any]) -> dict[str, Any]:
+    """``body``, or :class:`MappingError` when it cannot be sent as UTF-8 JSON (before any request).
+
+    A lone surrogate in a string (lossless reads keep them) or NaN (a record built without
+    validation) cannot go out: the error names the record's kind and the canonical field holding
+    the value when it is found there (``first_name``), else its key in the body.
+    """
+    try:
+        encode_json_body(body, system=system, kind=record.KIND)
+    except MappingError as error:
+        raise MappingError(system, record.KIND, _canonical_path(record, body) or error.path, error.message) from None
+    return body
+
+
+def _canonical_path(record: Record, body: dict[str, Any]) -> str | None:
+    sent = next(problems(body), None)
+    if sent is None:
+        return None
+    for found in problems(record):
+        if isinstance(sent.value, float) and isinstance(found.value, float):
+            if found.value == sent.value or (math.isnan(found.value) and math.isnan(sent.value)):
+                return found.path
+        elif isinstance(sent.value, str) and isinstance(found.value, str) and found.value in sent.value:
+            return found.path
+    return None
+
+
 def _ident(ref_or_id: Ref | str | int) -> str:
     return ref_or_id.id if isinstance(ref_or_id, Ref) else str(ref_or_id)
 
@@ -124,7 +158,12 @@ class Connection:
     """Canonical records from and to one CRM: ``list``, ``get``, ``create``, ``update``, ``delete``.
 
     Translation failures while listing either raise (``on_error="raise"``, the default) or are
-    skipped and kept in :attr:`failures` (``on_error="skip"``), so a long scan goes on.
+    skipped and kept in :attr:`failures` (``on_error="skip"``), so a long scan goes on; a listed
+    item that is not even a JSON object is one of them (path ``""``, at its position).
+
+    ``create`` and ``update`` refuse a record whose body cannot be sent as UTF-8 JSON (a lone
+    surrogate in a string, NaN or an infinity) with a :class:`MappingError` naming the canonical
+    field, before any request.
     """
 
     def __init__(self, backend: Backend) -> None:
@@ -154,7 +193,7 @@ class Connection:
 
     def create(self, record: Record, *, resolve: Resolver | None = None) -> Ref:
         """Create ``record`` in the CRM (foreign Refs go through ``resolve``); the new Ref."""
-        body = self.adapter.from_canonical(record, resolve=resolve)
+        body = _sendable(self.system, record, self.adapter.from_canonical(record, resolve=resolve))
         return self.backend.create_payload(record.KIND, body)
 
     def update(
@@ -172,7 +211,8 @@ class Connection:
         """
         ref = _target_ref(record, self.system, ref)
         _check_update(self.backend, ref)
-        self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
+        body = _sendable(self.system, record, self.adapter.to_update(record, fields=fields, resolve=resolve))
+        self.backend.update_payload(ref, body)
 
     def delete(self, ref: Ref) -> None:
         """Delete the record ``ref``."""
@@ -229,7 +269,7 @@ class AsyncConnection:
     async def create(self, record: Record, *, resolve: Resolver | None = None) -> Ref:
         """Create ``record`` in the CRM; the new Ref."""
         await _prepare(self.backend)
-        body = self.adapter.from_canonical(record, resolve=resolve)
+        body = _sendable(self.system, record, self.adapter.from_canonical(record, resolve=resolve))
         return await self.backend.create_payload(record.KIND, body)
 
     async def update(
@@ -244,7 +284,8 @@ class AsyncConnection:
         ref = _target_ref(record, self.system, ref)
         _check_update(self.backend, ref)
         await _prepare(self.backend)
-        await self.backend.update_payload(ref, self.adapter.to_update(record, fields=fields, resolve=resolve))
+        body = _sendable(self.system, record, self.adapter.to_update(record, fields=fields, resolve=resolve))
+        await self.backend.update_payload(ref, body)
 
     async def delete(self, ref: Ref) -> None:
         """Delete the record ``ref``."""

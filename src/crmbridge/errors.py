@@ -4,7 +4,11 @@ The whole tree::
 
     CrmBridgeError                      base of everything below
     ├── MappingError (ValueError)       a payload or record cannot be translated;
-    │   │                               .system, .kind, .path name where
+    │   │                               .system, .kind, .path name where; also a
+    │   │                               request body that cannot be sent as JSON (a
+    │   │                               lone surrogate, NaN), before any request: a
+    │   │                               connection names the record's kind, the HTTP
+    │   │                               core kind "request" and the body path
     │   └── UnresolvedReference         a Ref of another system had no counterpart
     ├── UnsupportedKind (ValueError)    an adapter was asked for a kind it does not have
     ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
@@ -73,6 +77,12 @@ class MappingError(CrmBridgeError, ValueError):
 
     ``system`` is the CRM ("estateprime"), ``kind`` the canonical kind ("contact"), ``path`` the
     field path inside the payload or record (``"phones[1].number"``; ``""`` for the whole object).
+
+    It is also what a write raises, before any request, for a body that cannot be sent as UTF-8
+    JSON (a string holding a lone surrogate, NaN or an infinity, a value that is not JSON):
+    ``Connection.create``/``update`` with the record's kind and the canonical field's path
+    (``"first_name"``; the body key when no canonical field holds the value), a client's raw
+    call with ``kind="request"`` and the path in the body it was given (``"contacts[0].notes"``).
     """
 
     def __init__(self, system: str, kind: str, path: str, message: str) -> None:

@@ -1,7 +1,7 @@
 """The fast paths of the canonical model give what validation gives.
 
-- :func:`json_value` / :func:`json_object` equal ``JsonValue`` validation (result and types, or
-  the same error) for any value, JSON or not;
+- :func:`json_value` / :func:`json_object` equal ``JsonValue`` validation without NaN or
+  infinities (result and types, or the same error) for any value, JSON or not;
 - :func:`construct` equals ``model(**values)`` for valid values, and raises the model's own
   error where ``extras`` is not JSON, a name is not a field, or a required field is missing.
 """
@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import JsonValue, TypeAdapter, ValidationError
+from pydantic import ConfigDict, JsonValue, TypeAdapter, ValidationError
 
 from crmbridge.canonical import Activity, Contact, Lookup, Phone, Ref, Task
 from crmbridge.canonical._construct import construct, validating
@@ -68,20 +69,55 @@ def outcome(validate: Any, value: Any) -> Any:
         return ("error", error.errors(include_url=False))
 
 
-VALUE = TypeAdapter(JsonValue)
-OBJECT = TypeAdapter(dict[str, JsonValue])
+FINITE = ConfigDict(allow_inf_nan=False)
+VALUE = TypeAdapter(JsonValue, config=FINITE)
+OBJECT = TypeAdapter(dict[str, JsonValue], config=FINITE)
+NON_FINITE = [math.nan, math.inf, -math.inf, float("-nan")]
 
 
 @given(value=values | deep)
 def test_json_value_is_json_value_validation(value: Any) -> None:
-    """json_value gives exactly what TypeAdapter(JsonValue) gives, errors included."""
+    """json_value gives exactly what TypeAdapter(JsonValue) without NaN and infinities gives, errors included."""
     assert outcome(json_value, value) == outcome(VALUE.validate_python, value)
 
 
 @given(value=st.dictionaries(st.text(max_size=4) | st.integers(0, 2), values | deep, max_size=3) | values)
 def test_json_object_is_dict_of_json_values_validation(value: Any) -> None:
-    """json_object gives exactly what TypeAdapter(dict[str, JsonValue]) gives, errors included."""
+    """json_object gives exactly what TypeAdapter(dict[str, JsonValue]) without NaN and infinities gives."""
     assert outcome(json_object, value) == outcome(OBJECT.validate_python, value)
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=repr)
+def test_json_values_refuse_nan_and_infinities_where_they_are(bad: float) -> None:
+    """NaN or an infinity at any depth is refused with pydantic's finite_number error located at it."""
+    for value, loc in [
+        (bad, ("float",)),
+        ([1, 2.5, bad], ("list", 2, "float")),
+        ({"a": {"b": [bad]}}, ("dict", "a", "dict", "b", "list", 0, "float")),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            json_value(value)
+        assert [(e["type"], e["loc"]) for e in caught.value.errors()] == [("finite_number", loc)]
+    with pytest.raises(ValidationError) as caught:
+        json_object({"ok": 1.5, "x": [{"y": bad}]})
+    assert [(e["type"], e["loc"]) for e in caught.value.errors()] == [
+        ("finite_number", ("x", "list", 0, "dict", "y", "float"))
+    ]
+    assert json_object({"ok": 1.5, "big": 1e308, "tiny": 5e-324}) == {"ok": 1.5, "big": 1e308, "tiny": 5e-324}
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=repr)
+def test_records_refuse_nan_and_infinities_in_extras(bad: float) -> None:
+    """A record (built or constructed) or value object whose extras hold NaN or an infinity is refused, located."""
+    for build in (lambda values: Contact(**values), lambda values: construct(Contact, values)):
+        with pytest.raises(ValidationError) as caught:
+            build({"first_name": "A", "extras": {"score": bad}})
+        assert [(e["type"], e["loc"]) for e in caught.value.errors()] == [
+            ("finite_number", ("extras", "score", "float"))
+        ]
+    with pytest.raises(ValidationError) as caught:
+        construct(Phone, {"number": "1", "extras": {"x": [bad]}})
+    assert [e["loc"] for e in caught.value.errors()] == [("extras", "x", "list", 0, "float")]
 
 
 def test_json_values_are_copies() -> None:

@@ -19,13 +19,14 @@ from crmbridge.errors import (
     AuthenticationError,
     ConflictError,
     InvalidResponseError,
+    MappingError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
     ValidationError,
 )
-from crmbridge.http import AsyncAPIClient, RetryPolicy, SyncAPIClient, parse_retry_after, redact_url
+from crmbridge.http import NOT_GIVEN, AsyncAPIClient, RetryPolicy, SyncAPIClient, parse_retry_after, redact_url
 
 TOKEN = "s3cr3t-token-value"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -286,3 +287,146 @@ def test_files_are_sent_as_multipart() -> None:
     )
     assert seen[0].headers["content-type"].startswith("multipart/form-data")
     assert b'name="recording"; filename="call.mp3"' in seen[0].content
+
+
+# -- JSON bodies: encoded once, as httpx would, or refused before any request --------------------
+
+
+def async_client(handler: Handler, **options: object) -> AsyncAPIClient:
+    return AsyncAPIClient(
+        base_url="https://crm.test/api", token=TOKEN, transport=httpx.MockTransport(handler), **options
+    )  # type: ignore[arg-type]
+
+
+def async_request(handler: Handler, method: str, path: str, **options: object) -> object:
+    """``await AsyncAPIClient(...).request(method, path, **options)``, run to completion."""
+
+    async def run() -> object:
+        async with async_client(handler, retry=RetryPolicy(attempts=4)) as api:
+            return await api.request(method, path, **options)  # type: ignore[arg-type]
+
+    return asyncio.run(run())
+
+
+def test_json_bodies_are_the_bytes_httpx_sends() -> None:
+    """A JSON body goes out as httpx's json= bytes (UTF-8, compact) with its content type; json=None sends none."""
+    body = {"name": "Zoë 👩‍👩‍👧", "n": [1, 2.5, None, True], "nested": {"a": {}}}
+    handler, seen = scripted(ok({"ok": 1}))
+    api = client(handler)
+    api.request("PUT", "x", json=body)
+    expected = httpx.Request("PUT", "https://crm.test/api/x", json=body)
+    assert seen[0].content == expected.content
+    assert seen[0].headers["content-type"] == "application/json"
+    assert seen[0].headers["content-length"] == str(len(expected.content))
+    api.request("POST", "x", json=None)
+    api.request("GET", "x")
+    assert [r.content for r in seen[1:]] == [b"", b""]
+    assert "content-type" not in seen[1].headers
+
+
+UNSENDABLE_BODIES = [
+    ({"first_name": "a\ud800"}, "first_name", "lone surrogate"),
+    ({"contacts": [{"id": 1}, {"notes": ["ok", "\udfff"]}]}, "contacts[1].notes[1]", "lone surrogate"),
+    ({"meta": {"bad\ud83dkey": 1}}, "meta", "object key"),
+    ({"score": float("nan")}, "score", "NaN"),
+    ({"a": [1, {"b": float("-inf")}]}, "a[1].b", "NaN"),
+    ([{"x": float("inf")}], "[0].x", "NaN"),
+    ({"when": datetime(2025, 1, 1, tzinfo=UTC)}, "when", "datetime is not a JSON value"),
+    ({"ids": {1, 2}}, "ids", "set is not a JSON value"),
+]
+
+
+@pytest.mark.parametrize(("body", "path", "reason"), UNSENDABLE_BODIES, ids=[p for _, p, _ in UNSENDABLE_BODIES])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "GET"])
+def test_bodies_that_cannot_be_sent_raise_mapping_errors_before_any_request(
+    body: object, path: str, reason: str, method: str
+) -> None:
+    """A body with a lone surrogate, NaN, an infinity or a non-JSON value is a MappingError naming it, nothing sent."""
+    handler, seen = scripted(ok({"ok": 1}))
+    with pytest.raises(MappingError) as caught:
+        client(handler).request(method, "x", json=body)
+    assert (caught.value.system, caught.value.kind, caught.value.path) == ("crm", "request", path)
+    assert reason in caught.value.message
+    with pytest.raises(MappingError) as async_caught:
+        async_request(handler, method, "x", json=body)
+    assert (async_caught.value.kind, async_caught.value.path) == ("request", path)
+    assert seen == []
+
+
+def test_an_unsendable_body_message_never_quotes_the_value() -> None:
+    """The error names the field and the reason, never the text that held the surrogate."""
+    handler, _ = scripted(ok())
+    with pytest.raises(MappingError) as caught:
+        client(handler).request("POST", "x", json={"notes": "private note \ud800 of a client"})
+    assert "private note" not in str(caught.value)
+    assert str(caught.value).isascii()
+
+
+# -- DELETE retried after an answer was lost ---------------------------------------------------
+
+
+def not_found() -> httpx.Response:
+    return httpx.Response(404, json={"message": "Not Found"})
+
+
+LOST_ANSWERS: dict[str, Callable[[], httpx.Response | Exception]] = {
+    # Answers are built per test: httpx binds a response's stream to the client that read it.
+    "dropped": lambda: httpx.RemoteProtocolError("dropped"),
+    "read error": lambda: httpx.ReadError("reset"),
+    "timeout": lambda: httpx.ReadTimeout("slow"),
+    "500": lambda: httpx.Response(500, json={"message": "Internal Error"}),
+    "503": lambda: httpx.Response(503),
+    "unreadable": lambda: httpx.Response(200, content=b'{"status": 200, "del'),
+}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("lost", list(LOST_ANSWERS), ids=list(LOST_ANSWERS))
+def test_delete_retried_after_a_lost_answer_and_found_gone_succeeds(lost: str, asynchronous: bool) -> None:
+    """A DELETE whose attempt may have reached the CRM, retried and answered 404, was done: it returns None."""
+    handler, seen = scripted(LOST_ANSWERS[lost](), not_found())
+    if asynchronous:
+        assert async_request(handler, "DELETE", "contacts/5") is None
+    else:
+        assert client(handler).request("DELETE", "contacts/5") is None
+    assert [r.method for r in seen] == ["DELETE", "DELETE"]
+
+
+def test_delete_found_gone_after_several_lost_answers_succeeds() -> None:
+    """Several lost attempts (a drop, then a 502) and then a 404 still mean the delete was done."""
+    handler, seen = scripted(httpx.RemoteProtocolError("x"), httpx.Response(502), not_found())
+    assert client(handler).request("DELETE", "contacts/5") is None
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_delete_answered_404_at_once_is_not_found(asynchronous: bool) -> None:
+    """A DELETE whose first attempt is answered 404 raises NotFoundError, without a retry."""
+    handler, seen = scripted(not_found(), ok({"status": 200}))
+    send = async_request if asynchronous else (lambda h, *args: client(h).request(*args))
+    with pytest.raises(NotFoundError) as caught:
+        send(handler, "DELETE", "contacts/5")
+    assert (caught.value.status_code, len(seen)) == (404, 1)
+
+
+@pytest.mark.parametrize("refused", ["connect error", "connect timeout", "429"])
+def test_delete_whose_earlier_attempts_never_reached_the_crm_is_not_found(refused: str) -> None:
+    """After attempts that certainly were not applied (never connected, rate limited), a 404 is still NotFoundError."""
+    first = {
+        "connect error": httpx.ConnectError("refused"),
+        "connect timeout": httpx.ConnectTimeout("no route"),
+        "429": httpx.Response(429),
+    }[refused]
+    handler, seen = scripted(first, not_found())
+    with pytest.raises(NotFoundError):
+        client(handler).request("DELETE", "contacts/5")
+    assert len(seen) == 2
+
+
+def test_only_deletes_take_a_404_after_a_lost_answer_as_success() -> None:
+    """A GET (or PUT) retried after a lost answer and answered 404 raises NotFoundError: only a DELETE is done by it."""
+    for method in ("GET", "PUT"):
+        handler, seen = scripted(httpx.RemoteProtocolError("dropped"), not_found())
+        with pytest.raises(NotFoundError):
+            client(handler).request(method, "contacts/5", json={} if method == "PUT" else NOT_GIVEN)
+        assert len(seen) == 2

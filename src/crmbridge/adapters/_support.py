@@ -35,6 +35,7 @@ __all__ = [
     "int_id_ref",
     "int_ref",
     "item_reader",
+    "listed_item",
     "make_strict_converter",
     "raw_item_reader",
     "pydantic_error_path",
@@ -318,9 +319,13 @@ def build_canonical(
 
 
 def ref_int_id(ref: Ref, *, record_kind: str, path: str) -> int:
-    """The integer id a Ref of an integer-id system stands for, or :class:`MappingError`."""
+    """The integer id a Ref of an integer-id system stands for, or :class:`MappingError`.
+
+    The same ids a client takes in a path (ASCII digits, at most 18, not zero): an id that goes
+    into a request body is checked like one that goes into a URL, before any request.
+    """
     text = ref.id
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or not text.strip("0"):
         raise MappingError(ref.system, record_kind, path, f"{ref.kind} id must be a positive integer")
     return int(text)
 
@@ -347,3 +352,16 @@ def raw_item_reader(system: str, kind: str) -> ItemReader[dict[str, Any]]:
         return dict(raw)
 
     return read
+
+
+def listed_item(raw: Any, path: str) -> Any:
+    """The item reader of the raw listings behind a connection: every item is kept as it came.
+
+    A listing translates its items one by one, so an item that is not a JSON object (``42``,
+    ``"x"``, ``null`` in the ``data`` array) is handed on as it is: translating it fails for that
+    item alone (a :class:`MappingError` of the system and kind, path ``""``, reported at the
+    item's position by ``Connection.list``), and the page's other items are still read. A reader
+    that refused it here would refuse the whole page.
+    """
+    del path
+    return raw

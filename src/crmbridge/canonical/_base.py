@@ -11,9 +11,13 @@ __all__ = ["CanonicalModel", "UtcDateTime"]
 
 
 class CanonicalModel(BaseModel):
-    """Immutable, strict about unknown fields: the canonical model is a contract."""
+    """Immutable, strict about unknown fields: the canonical model is a contract.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+    No NaN or infinity anywhere (``allow_inf_nan=False``, which reaches the floats inside
+    ``extras``): they are not JSON, so a record holding one could not be written as JSON.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False, allow_inf_nan=False)
 
 
 def _to_utc(value: datetime) -> datetime:

@@ -20,8 +20,11 @@ from crmbridge.errors import (
     APIStatusError,
     APITimeoutError,
     InvalidResponseError,
+    NotFoundError,
+    ServerError,
     status_error_class,
 )
+from crmbridge.http._body import encode_json_body
 from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
 from crmbridge.http._paging import AsyncPager, Page, SyncPager
 from crmbridge.http._ratelimit import RateLimiter
@@ -189,11 +192,54 @@ def _carries_credentials(base_url: str) -> bool:
     return bool(parsed.userinfo or parsed.query or parsed.fragment)
 
 
-def _body_options(body: Any, files: Any) -> dict[str, Any]:
-    """httpx keyword arguments for a JSON body, a multipart body, or none."""
+_JSON_HEADERS: Final = {"Content-Type": "application/json"}
+
+
+class _DeleteAttempts:
+    """The attempts of one request, watched for a DELETE that an earlier attempt may have done.
+
+    When an attempt of a DELETE fails after the request was sent (the connection dropped, no
+    answer in time, a 5xx, an answer that could not be read), the CRM may have deleted the record
+    all the same; a retry answered 404 then finds the delete done, which is a success. A DELETE
+    whose first attempt is answered 404 (or whose earlier attempts never reached the CRM) still
+    raises :class:`NotFoundError`.
+    """
+
+    __slots__ = ("maybe_done", "watching")
+
+    def __init__(self, method: str) -> None:
+        self.watching = method == "DELETE"
+        self.maybe_done = False
+
+    def already_done(self, error: APIError) -> bool:
+        """True when ``error`` is a 404 answering a retry of a DELETE an earlier attempt may have done."""
+        if not self.watching:
+            return False
+        if isinstance(error, NotFoundError):
+            return self.maybe_done
+        if _may_have_been_applied(error):
+            self.maybe_done = True
+        return False
+
+
+def _may_have_been_applied(error: APIError) -> bool:
+    if isinstance(error, APIConnectionError):
+        return error.request_sent  # timeouts included
+    return isinstance(error, ServerError | InvalidResponseError | AmbiguousWriteError)
+
+
+def _body_options(body: Any, files: Any, system: str) -> dict[str, Any]:
+    """httpx keyword arguments for a JSON body, a multipart body, or none.
+
+    A JSON body is encoded here, once for every attempt, to the bytes httpx would send for
+    ``json=``; a body that cannot be sent (a lone surrogate, NaN) raises :class:`MappingError`
+    (kind ``"request"``, its path in the body) before any request.
+    """
     if files is not None:
         return {"files": files}
-    return {} if body is NOT_GIVEN else {"json": body}
+    if body is NOT_GIVEN or body is None:  # httpx sends no body for json=None either
+        return {}
+    return {"content": encode_json_body(body, system=system), "headers": _JSON_HEADERS}
 
 
 def _has_request(error: httpx.TransportError) -> bool:
@@ -253,20 +299,32 @@ class SyncAPIClient(_ClientCore):
         """Send ``method path`` (relative to base_url) and return the answer's JSON (None if empty).
 
         Retries what is safe to retry (see :class:`RetryPolicy`); a non-idempotent write that
-        fails after it was sent raises :class:`AmbiguousWriteError` instead. ``files`` sends a
-        ``multipart/form-data`` body (httpx's ``files=``) instead of JSON.
+        fails after it was sent raises :class:`AmbiguousWriteError` instead. A DELETE retried
+        after an attempt that may have reached the CRM (dropped, timed out, 5xx, unreadable
+        answer) and then answered 404 was done by that attempt: it returns None, as a success.
+        ``files`` sends a ``multipart/form-data`` body (httpx's ``files=``) instead of JSON.
+
+        A ``json`` body that cannot be sent as UTF-8 JSON (a string with a lone surrogate, NaN or
+        an infinity, a value that is not JSON) raises :class:`~crmbridge.errors.MappingError` of
+        kind ``"request"`` whose path names it in the body, before any request is made.
         """
         method = method.upper()
         safe = self._is_idempotent(method, idempotent)
+        extra = _body_options(json, files, self.system)
+        delete = _DeleteAttempts(method)
         for attempt in stamina.retry_context(**self._retry_context_args()):
             with attempt:
                 if self.rate_limiter is not None:
                     self.rate_limiter.wait()
-                return self._send_once(method, path, params, json, files, safe)
+                try:
+                    return self._send_once(method, path, params, extra, safe)
+                except APIError as error:
+                    if delete.already_done(error):
+                        return None
+                    raise
         raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
 
-    def _send_once(self, method: str, path: str, params: Any, body: Any, files: Any, safe: bool) -> Any:
-        extra = _body_options(body, files)
+    def _send_once(self, method: str, path: str, params: Any, extra: dict[str, Any], safe: bool) -> Any:
         try:
             response = self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
@@ -334,15 +392,21 @@ class AsyncAPIClient(_ClientCore):
         """Async :meth:`SyncAPIClient.request`."""
         method = method.upper()
         safe = self._is_idempotent(method, idempotent)
+        extra = _body_options(json, files, self.system)
+        delete = _DeleteAttempts(method)
         async for attempt in stamina.retry_context(**self._retry_context_args()):
             with attempt:
                 if self.rate_limiter is not None:
                     await self.rate_limiter.wait_async()
-                return await self._send_once(method, path, params, json, files, safe)
+                try:
+                    return await self._send_once(method, path, params, extra, safe)
+                except APIError as error:
+                    if delete.already_done(error):
+                        return None
+                    raise
         raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
 
-    async def _send_once(self, method: str, path: str, params: Any, body: Any, files: Any, safe: bool) -> Any:
-        extra = _body_options(body, files)
+    async def _send_once(self, method: str, path: str, params: Any, extra: dict[str, Any], safe: bool) -> Any:
         try:
             response = await self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:

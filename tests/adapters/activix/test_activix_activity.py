@@ -299,6 +299,27 @@ def test_activix_refs_must_be_integer_ids_of_the_right_kind(update: dict[str, An
     assert caught.value.path == path
 
 
+BAD_INT_IDS = ["0", "00", "1;DROP", " 1", "1 ", "\uff11", "-1", "1e3", "9" * 19]
+
+
+@pytest.mark.parametrize("bad", BAD_INT_IDS)
+@pytest.mark.parametrize(("field", "kind"), [("user", "user"), ("contact", "lead")])
+def test_ids_written_into_the_body_are_checked_like_path_ids(field: str, kind: str, bad: str) -> None:
+    """A Ref whose id could not be a path id (zero, not ASCII digits, too long) is a MappingError, create or update."""
+    record = read(example("phone_answered")).model_copy(update={field: Ref("activix", kind, bad)})
+    for write in (ADAPTER.from_canonical, ADAPTER.to_update):
+        with pytest.raises(MappingError) as caught:
+            write(record)
+        assert (caught.value.system, caught.value.kind, caught.value.path) == ("activix", "activity", field)
+        assert "positive integer" in caught.value.message
+
+
+def test_ids_with_leading_zeros_are_their_number() -> None:
+    """A Ref id with leading zeros is written as its number, as a path id would be read."""
+    record = read(example("phone_answered")).model_copy(update={"user": Ref("activix", "user", "007")})
+    assert ADAPTER.from_canonical(record)["executed_by"] == 7
+
+
 def test_partial_update_sends_required_keys_plus_chosen_fields() -> None:
     """to_update(fields=[...]) sends lead_id, method, type and only the chosen fields (None as null)."""
     record = read(example("phone_answered")).model_copy(update={"notes": None})

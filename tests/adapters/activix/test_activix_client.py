@@ -401,6 +401,16 @@ ID_CALLS: list[tuple[str, Callable[[ActivixClient, Any], Any]]] = [
     ("leads.notes.create", lambda c, bad: c.leads.notes.create(bad, {"content": "x"})),
     ("leads.notes.update", lambda c, bad: c.leads.notes.update(1, bad, {"content": "x"})),
     ("communications.update", lambda c, bad: c.communications.update(bad, {"lead_id": 1, "method": "a", "type": "b"})),
+    (
+        "communications.create executed_by",
+        lambda c, bad: c.communications.create(
+            {"lead_id": 1, "method": "phone", "type": "outgoing", "executed_by": bad}
+        ),
+    ),
+    (
+        "communications.update executed_by",
+        lambda c, bad: c.communications.update(1, {"lead_id": 1, "method": "a", "type": "b", "executed_by": bad}),
+    ),
     ("communications.upload_recording", lambda c, bad: c.communications.upload_recording(bad, b"x")),
     ("call_logs.update", lambda c, bad: c.call_logs.update(bad, {"status": "answered"})),
     ("screenpop", lambda c, bad: c.screenpop(lead_id=bad, user_id=1)),

@@ -12,12 +12,13 @@ import httpx
 import pytest
 
 import crmbridge
+from crmbridge.adapters.estateprime.client import EstatePrimeClient
 from crmbridge.adapters.estateprime.connection import LazyLookupsAdapter
 from crmbridge.adapters.estateprime.mapping import EstatePrimeAdapter
 from crmbridge.adapters.estateprime.sandbox import make_sandbox
 from crmbridge.canonical import Contact, Event, Lookup, Ref
 from crmbridge.errors import InvalidIdError, NotFoundError, UnsupportedOperation
-from crmbridge.sandbox import Sandbox
+from crmbridge.sandbox import FaultConfig, Sandbox
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
 
 CONTRACT = OpenAPIContract(openapi_path("estateprime"))
@@ -342,3 +343,81 @@ def test_sandbox_options_carry_the_timezone() -> None:
     assert isinstance(contact, Contact)
     assert contact.created_at is not None
     assert contact.created_at.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%d %H:%M:%S") == local
+
+
+# -- a delete whose answer was lost ---------------------------------------------------------------
+
+
+class LoseFirstDelete(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The sandbox's transport with its `lost` fault (applied, then the answer dropped) on the first DELETE only."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        assert sandbox.faults is not None
+        self.inner = sandbox.transport()
+        self.faults = sandbox.faults
+        self.deletes = 0
+
+    def _arm(self, request: httpx.Request) -> None:
+        if request.method == "DELETE":
+            self.deletes += 1
+            self.faults.config = FaultConfig(error_rate=1.0 if self.deletes == 1 else 0.0, kinds=("lost",))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._arm(request)
+        response: httpx.Response = self.inner.handle_request(request)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._arm(request)
+        response: httpx.Response = await self.inner.handle_async_request(request)
+        return response
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_delete_whose_answer_was_lost_succeeds_when_the_retry_finds_it_gone(asynchronous: bool) -> None:
+    """The sandbox deletes the contact and drops the answer; the retry's 404 means done: delete returns, no error."""
+    sandbox = make_sandbox(seed_records=5, seed=8, timezone=ZONE, faults=FaultConfig(error_rate=0.0, kinds=("lost",)))
+    transport = LoseFirstDelete(sandbox)
+    options = {**sandbox.client_options(), "transport": transport, "lookups": {}}
+    assert sandbox.store.get("contacts", "2") is not None
+
+    async def scenario() -> None:
+        if asynchronous:
+            async with crmbridge.connect_async("estateprime", **options) as connection:
+                await connection.delete(Ref("estateprime", "contact", "2"))
+        else:
+            with crmbridge.connect("estateprime", **options) as connection:
+                connection.delete(Ref("estateprime", "contact", "2"))
+
+    run(scenario())
+    assert sandbox.faults is not None
+    assert sandbox.faults.injected == {"lost": 1}
+    assert transport.deletes == 2
+    assert sandbox.store.get("contacts", "2") is None
+
+
+def test_the_raw_client_delete_after_a_lost_answer_returns_the_deleted_id() -> None:
+    """EstatePrimeClient.contacts.delete after a lost answer and a 404 retry returns Deleted for that id."""
+    sandbox = make_sandbox(seed_records=5, seed=8, timezone=ZONE, faults=FaultConfig(error_rate=0.0, kinds=("lost",)))
+    transport = LoseFirstDelete(sandbox)
+    with EstatePrimeClient(**{**sandbox.client_options(), "transport": transport}) as client:
+        deleted = client.contacts.delete(3)
+        assert (deleted.status, deleted.deleted_id) == (200, 3)
+        assert sandbox.store.get("contacts", "3") is None
+        with pytest.raises(NotFoundError):  # nothing lost this time: a first 404 is not found
+            client.contacts.delete(3)
+    assert transport.deletes == 3
+    assert sandbox.faults is not None
+    assert sandbox.faults.injected == {"lost": 1}
+
+
+def test_list_filters_with_no_local_time_are_value_errors(sandbox: Sandbox) -> None:
+    """A filter instant with no local time in the account's zone (9999-12-31 23:59 UTC in Athens) is a ValueError."""
+    last = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    connection, counting = open_connection(sandbox, False, lookups={})
+    with connection:
+        for filters in ({"updated_since": last}, {"created_since": last}, {"created_until": last}):
+            with pytest.raises(ValueError, match="no local time") as caught:
+                list(connection.list("contact", **filters))
+            assert not isinstance(caught.value, OverflowError)
+    assert counting.paths == []

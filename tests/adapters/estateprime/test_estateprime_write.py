@@ -442,3 +442,52 @@ def test_bad_lookups_are_reported(lookups: dict[str, Any]) -> None:
     with pytest.raises(MappingError) as caught:
         get_adapter("estateprime", lookups={"contacts/tags": [{"id": 1, "name": "a"}, {"id": "2", "name": "b"}]})
     assert caught.value.path == "contacts/tags[1].id"
+
+
+# -- instants with no local time in the account's zone ------------------------------------------
+
+FIRST_INSTANT = datetime(1, 1, 1, 0, 0, tzinfo=UTC)  # still year 0 in Chicago
+LAST_INSTANT = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)  # already year 10000 in Athens
+EXTREMES = [("America/Chicago", FIRST_INSTANT), ("Europe/Athens", LAST_INSTANT)]
+DATETIME_FIELD = {"contacts/custom-fields": [{"id": 4, "name": "Met", "type": "datetime"}]}
+
+
+def extreme_records(when: datetime) -> list[tuple[Contact | Activity | Event, str]]:
+    """Records holding ``when`` in one datetime field each, with the canonical path of that field."""
+    people = {"contact": ep("contact", "1"), "user": ep("user", "1"), "office": ep("office", "1")}
+    return [
+        (Contact(first_name="A", converted_at=when), "converted_at"),
+        (Activity(occurred_at=when, direction="outgoing", channel="phone", **people), "occurred_at"),
+        (Event(ref=ep("event", "3"), title="t", starts_at=when, all_day=False), "starts_at"),
+        (Event(ref=ep("event", "3"), title="t", starts_at=datetime(2025, 1, 1, tzinfo=UTC), ends_at=when), "ends_at"),
+        (Event(ref=ep("event", "3"), title="t", starts_at=when, all_day=True), "starts_at"),
+        (
+            Contact(
+                first_name="A",
+                custom_fields=[{"field": ep("contact_custom_field", "4"), "type": "datetime", "value": when}],
+            ),
+            "custom_fields[0].value",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("zone", "when"), EXTREMES, ids=[zone for zone, _ in EXTREMES])
+def test_instants_with_no_local_time_are_mapping_errors_naming_the_field(zone: str, when: datetime) -> None:
+    """An instant whose local time in the account's zone is outside years 1..9999 is a MappingError naming the field."""
+    adapter = EstatePrimeAdapter(timezone=zone, lookups=DATETIME_FIELD)
+    for record, path in extreme_records(when):
+        for write in (adapter.from_canonical, adapter.to_update):
+            with pytest.raises(MappingError) as caught:
+                write(record)
+            assert (caught.value.system, caught.value.kind, caught.value.path) == ("estateprime", record.KIND, path)
+            assert "out of range" in caught.value.message or "between years 1 and 9999" in caught.value.message
+
+
+def test_the_same_instants_write_in_zones_that_have_them() -> None:
+    """The first and last instants do have local times in UTC (and east or west of it): they are written."""
+    utc = EstatePrimeAdapter(timezone="UTC").from_canonical(Contact(converted_at=FIRST_INSTANT))
+    assert utc["date_converted_to_client"] == "0001-01-01 00:00:00"
+    athens = EstatePrimeAdapter(timezone="Europe/Athens").from_canonical(Contact(converted_at=FIRST_INSTANT))
+    assert athens["date_converted_to_client"] == "0001-01-01 01:34:52"
+    chicago = EstatePrimeAdapter(timezone="America/Chicago").from_canonical(Contact(converted_at=LAST_INSTANT))
+    assert chicago["date_converted_to_client"] == "9999-12-31 17:59:00"

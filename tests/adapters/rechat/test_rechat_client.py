@@ -484,6 +484,38 @@ def test_bad_ids_are_refused_before_any_request(
     assert caught.value.system == "rechat"
 
 
+LOOSE_UUIDS = {
+    # Spellings uuid.UUID reads (some as another UUID than the one meant) that the client refuses.
+    "leading space": " 736ddda0-f1c0-49e6-8aa7-9d3bef095f42",
+    "trailing newline": "736ddda0-f1c0-49e6-8aa7-9d3bef095f42\n",
+    "plus sign": "+36ddda0-f1c0-49e6-8aa7-9d3bef095f42",
+    "0x prefix": "0x6ddda0f1c049e68aa79d3bef095f42",
+    "full-width digit": "\uff17" + "36ddda0-f1c0-49e6-8aa7-9d3bef095f42",
+    "31 hex digits": "36ddda0f1c049e68aa79d3bef095f42",
+    "unbalanced brace": "{736ddda0-f1c0-49e6-8aa7-9d3bef095f42",
+}
+UUID_CALLS = [(n, c) for n, c in ID_CALLS if n not in {"contacts.get_job", "contacts.tags.delete"}]
+
+
+@pytest.mark.parametrize("bad", list(LOOSE_UUIDS.values()), ids=list(LOOSE_UUIDS))
+@pytest.mark.parametrize(("name", "call"), UUID_CALLS, ids=[name for name, _ in UUID_CALLS])
+def test_loose_uuid_spellings_are_refused_before_any_request(
+    sandbox: RechatSandbox, name: str, call: Callable[[RechatClient, str], Any], bad: str
+) -> None:
+    """Ids spelled as uuid.UUID would read but the documents do not (space, +, 0x, full-width) send nothing."""
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    c = RechatClient(token=sandbox.token, transport=httpx.MockTransport(record))
+    with c, pytest.raises(InvalidIdError) as caught:
+        call(c, bad)
+    assert sent == []
+    assert (caught.value.system, str(caught.value).endswith("must be a UUID")) == ("rechat", True)
+
+
 def test_bad_brand_is_refused_at_construction(sandbox: RechatSandbox) -> None:
     """A brand that is not a UUID never reaches a header."""
     with pytest.raises(InvalidIdError):

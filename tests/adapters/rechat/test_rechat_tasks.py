@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from crmbridge import Ref, Reminder, Task, get_adapter
 from crmbridge.adapters.rechat import RechatAdapter
+from crmbridge.adapters.rechat.wire import canonical_uuid, uuid_argument
 from crmbridge.errors import MappingError, UnresolvedReference, UnsupportedKind
 
 from ._helpers import BRAND, TASK_ID, USER_ID, example, fixture
@@ -394,3 +396,86 @@ def test_update_fields_limit(adapter: RechatAdapter) -> None:
     assert set(body) == {"id", "title", "due_date", "task_type", "reminders", "associations"} | set(task.extras) - {
         "linked_ids"
     }
+
+
+# -- UUID spellings -------------------------------------------------------------------------
+
+CANONICAL = "736ddda0-f1c0-49e6-8aa7-9d3bef095f42"
+NON_STANDARD_UUIDS = {
+    "leading space": " " + CANONICAL,
+    "trailing newline": CANONICAL + "\n",
+    "plus sign": "+" + CANONICAL[1:],
+    "0x prefix": "0x" + CANONICAL.replace("-", "")[2:],
+    "braces": "{" + CANONICAL + "}",
+    "urn": "urn:uuid:" + CANONICAL,
+    "32 hex digits": CANONICAL.replace("-", ""),
+    "31 hex digits": CANONICAL.replace("-", "")[1:],
+    "full-width digits": CANONICAL.replace("7", "\uff17"),
+    "hyphens misplaced": CANONICAL.replace("-", "")[:9] + "-" + CANONICAL.replace("-", "")[9:12] + "-x",
+    "empty": "",
+}
+
+
+def test_canonical_uuid_reads_only_the_standard_spelling() -> None:
+    """canonical_uuid reads 8-4-4-4-12 hex in either case (as lowercase) and refuses every other spelling."""
+    assert canonical_uuid(CANONICAL) == CANONICAL
+    assert canonical_uuid(CANONICAL.upper()) == CANONICAL
+    for label, spelling in NON_STANDARD_UUIDS.items():
+        with pytest.raises(ValueError, match="expected a UUID") as caught:
+            canonical_uuid(spelling)
+        assert spelling not in str(caught.value) or not spelling, label
+    with pytest.raises(TypeError):
+        canonical_uuid(uuid.UUID(CANONICAL))
+
+
+def test_uuid_arguments_take_the_documented_spellings_only() -> None:
+    """Ids passed to the client may also be 32 hex digits, braced, a URN or a uuid.UUID; nothing looser."""
+    documented = ["braces", "urn", "32 hex digits"]
+    for label in documented:
+        assert uuid_argument(NON_STANDARD_UUIDS[label]) == CANONICAL, label
+    assert uuid_argument(uuid.UUID(CANONICAL)) == CANONICAL
+    assert uuid_argument("{" + CANONICAL.replace("-", "").upper() + "}") == CANONICAL
+    for label, spelling in NON_STANDARD_UUIDS.items():
+        if label not in documented:
+            with pytest.raises(ValueError):
+                uuid_argument(spelling)
+    for unbalanced in ("{" + CANONICAL, CANONICAL + "}", "urn:uuid:{" + CANONICAL):
+        with pytest.raises(ValueError):
+            uuid_argument(unbalanced)
+
+
+@pytest.mark.parametrize("label", sorted(NON_STANDARD_UUIDS))
+def test_payload_ids_in_other_spellings_are_mapping_errors(adapter: RechatAdapter, label: str) -> None:
+    """A task read with an id (or an assignee's) not in the standard spelling is a MappingError naming it."""
+    payload = example("task.by-id-expanded")
+    with pytest.raises(MappingError) as caught:
+        adapter.to_canonical("task", {**payload, "id": NON_STANDARD_UUIDS[label]})
+    assert (caught.value.system, caught.value.kind, caught.value.path) == ("rechat", "task", "id")
+    with pytest.raises(MappingError) as caught:
+        adapter.to_canonical("task", {**payload, "assignees": [NON_STANDARD_UUIDS[label]]})
+    assert caught.value.path == "assignees[0]"
+
+
+@pytest.mark.parametrize("label", sorted(set(NON_STANDARD_UUIDS) - {"empty"}))  # a Ref's id is never empty
+def test_refs_with_other_spellings_are_refused_before_the_body(adapter: RechatAdapter, label: str) -> None:
+    """Assignee, contact and task Refs whose ids are not standard UUIDs are MappingErrors naming the field."""
+    task = read(adapter, "task.by-id-expanded")
+    bad = NON_STANDARD_UUIDS[label]
+    cases = [
+        (task.model_copy(update={"assignees": [Ref("rechat", "user", bad)]}), "assignees[0]"),
+        (
+            task.model_copy(update={"contacts": [*task.contacts, Ref("rechat", "contact", bad)]}),
+            f"contacts[{len(task.contacts)}]",
+        ),
+        (task.model_copy(update={"listings": [Ref("rechat", "listing", bad)]}), "listings[0]"),
+    ]
+    for record, path in cases:
+        for write in (adapter.from_canonical, adapter.to_update):
+            with pytest.raises(MappingError) as caught:
+                write(record)
+            assert (caught.value.system, caught.value.kind, caught.value.path) == ("rechat", "task", path)
+    with pytest.raises(MappingError) as caught:
+        adapter.to_update(task.model_copy(update={"ref": Ref("rechat", "task", bad)}))
+    assert caught.value.path == "ref"
+    with pytest.raises(MappingError):
+        adapter.association_body(Ref("rechat", "contact", bad))

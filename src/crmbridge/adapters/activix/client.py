@@ -49,11 +49,11 @@ from typing import IO, Any, Final, Generic, TypedDict, TypeVar, Unpack
 import cattrs
 import httpx
 
-from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
+from crmbridge.adapters._support import ItemReader, item_reader, listed_item, raw_item_reader, structure
 from crmbridge.adapters.activix.wire import (
     Communication,
     Lead,
-    ListEnvelope,
+    PageEnvelope,
     SingleEnvelope,
     format_datetime,
     make_converter,
@@ -197,9 +197,14 @@ class NumberedList(Generic[T]):
         """The page an answer holds; its ``next_cursor`` is the next page number (None at the end)."""
         return read_page(answer, self.item, kind=self.kind)
 
-    def raw(self) -> NumberedList[Json]:
-        """The same list with items kept as raw JSON objects (every key Activix sent)."""
-        return NumberedList(self.build, raw_item(self.kind), self.kind, self.page, self.per_page)
+    def raw(self) -> NumberedList[Any]:
+        """The same list with items kept as the raw JSON sent (every key Activix sent).
+
+        Items are normally JSON objects; one that is not is kept as it is, so that translating it
+        fails for that item alone and the rest of its page is still read (see
+        :func:`~crmbridge.adapters._support.listed_item`).
+        """
+        return NumberedList(self.build, listed_item, self.kind, self.page, self.per_page)
 
     def spec(self) -> PagedSpec[T]:
         """The list as the HTTP core pages it (the cursor is the page number)."""
@@ -282,6 +287,8 @@ def _communication_body(communication: Communication | Mapping[str, Any]) -> Jso
         raise TypeError(f"expected a wire Communication or a mapping, got {type(communication).__name__}")
     if body.get("lead_id") is not None:  # checked like the lead_id of an email, phone or vehicle body
         body["lead_id"] = positive_id(body["lead_id"], "lead")
+    if body.get("executed_by") is not None:  # a user id, checked like the ids of a path
+        body["executed_by"] = positive_id(body["executed_by"], "user")
     return body
 
 
@@ -397,7 +404,7 @@ def read_page(answer: Any, item: ItemReader[T], *, kind: str) -> Page[T]:
     The last page is the one whose ``links.next`` is null or whose ``current_page`` is
     ``last_page``, whichever comes first.
     """
-    envelope = structure(_CONVERTER, answer, ListEnvelope, system=SYSTEM, kind=kind)
+    envelope = structure(_CONVERTER, answer, PageEnvelope, system=SYSTEM, kind=kind)
     items = [item(raw, f"data[{index}]") for index, raw in enumerate(envelope.data)]
     following = envelope.meta.current_page + 1 if envelope.has_next else None
     return Page(items, next_cursor=following, total=envelope.meta.total, raw=answer)

@@ -92,7 +92,7 @@ _SINCE: Final = {"updated_since": "updated_at", "created_since": "created_at"}
 _WIRE_KINDS: Final = {"lead": "contact", "contact": "contact", "communication": "activity", "activity": "activity"}
 
 Json = dict[str, Any]
-Keep = Callable[[Mapping[str, Any]], bool]
+Keep = Callable[[Any], bool]
 
 
 # -- options -----------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def _split(options: Mapping[str, Any]) -> tuple[Json, int, Json]:
 # -- listing -----------------------------------------------------------------------------------
 
 
-def _keep_all(_: Mapping[str, Any]) -> bool:
+def _keep_all(_: Any) -> bool:
     return True
 
 
@@ -122,10 +122,14 @@ class ListPlan:
     ``items(lead)`` gives the payloads a lead stands for: itself for contacts, its embedded
     communications for activities. ``keep_lead`` and ``keep_item`` skip (never stop: leads come
     newest *created* first, not by update) what the day-granular server filter let through.
+
+    Listed leads and communications are normally JSON objects; one that is not is kept (by the
+    list, ``items`` and the ``keep`` checks), so that ``Connection.list`` reports it as a failed
+    record and reads on.
     """
 
-    leads: NumberedList[Json]
-    items: Callable[[Json], list[Json]]
+    leads: NumberedList[Any]
+    items: Callable[[Any], list[Any]]
     keep_lead: Keep = _keep_all
     keep_item: Keep = _keep_all
 
@@ -138,7 +142,9 @@ def _instant(name: str, value: Any) -> dt.datetime:
 
 
 def _at_or_after(field: str, since: dt.datetime) -> Keep:
-    def keep(payload: Mapping[str, Any]) -> bool:
+    def keep(payload: Any) -> bool:
+        if not isinstance(payload, Mapping):
+            return True  # not an object: kept, so translating it reports it
         stamp = payload.get(field)
         try:
             return parse_datetime(stamp) >= since
@@ -154,11 +160,15 @@ def _all_of(checks: list[Keep]) -> Keep:
     return lambda payload: all(check(payload) for check in checks)
 
 
-def _lead_itself(lead: Json) -> list[Json]:
+def _lead_itself(lead: Any) -> list[Any]:
     return [lead]
 
 
-def _communications(lead: Json) -> list[Json]:
+def _communications(lead: Any) -> list[Any]:
+    if not isinstance(lead, Mapping):
+        # A listed lead that is not an object holds no readable communications: it is passed on
+        # in their place, so that translating it reports it (and the listing goes on).
+        return [lead]
     embedded = lead.get("communications")
     if embedded is None:
         return []
@@ -196,7 +206,7 @@ def list_plan(kind: str, filters: Mapping[str, Any], page_size: int) -> ListPlan
     return ListPlan(leads, _lead_itself, keep_lead=_all_of(checks))
 
 
-def _unpack(plan: ListPlan, lead: Json) -> Iterator[Json]:
+def _unpack(plan: ListPlan, lead: Any) -> Iterator[Any]:
     if not plan.keep_lead(lead):
         return
     for item in plan.items(lead):
@@ -261,8 +271,8 @@ class ActivixBackend:
         self.adapter = adapter
         self.page_size = page_size
 
-    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        """Every lead (``contact``) or communication (``activity``) matching ``filters``."""
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Any]:
+        """Every lead (``contact``) or communication (``activity``) matching ``filters`` (non-objects passed on)."""
         plan = list_plan(kind, filters, self.page_size)
         for lead in self.client.pager(plan.leads.spec()):
             yield from _unpack(plan, lead)
@@ -301,8 +311,8 @@ class AsyncActivixBackend:
         self.adapter = adapter
         self.page_size = page_size
 
-    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]:
-        """Every lead (``contact``) or communication (``activity``) matching ``filters``."""
+    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Any]:
+        """Every lead (``contact``) or communication (``activity``) matching ``filters`` (non-objects passed on)."""
         plan = list_plan(kind, filters, self.page_size)
         async for lead in self.client.pager(plan.leads.spec()):
             for item in _unpack(plan, lead):

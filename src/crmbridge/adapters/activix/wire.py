@@ -31,6 +31,7 @@ __all__ = [
     "ListEnvelope",
     "ListLinks",
     "ListMeta",
+    "PageEnvelope",
     "SingleEnvelope",
     "User",
     "format_datetime",
@@ -248,10 +249,15 @@ class ListMeta:
 
 
 @attrs.frozen(kw_only=True)
-class ListEnvelope:
-    """``{"data": [...], "links": {...}, "meta": {...}}``: one page of a list or search."""
+class PageEnvelope:
+    """``{"data": [...], "links": {...}, "meta": {...}}`` with ``data``'s items unchecked.
 
-    data: list[dict[str, Any]]
+    What the clients page with: each item is read on its own, so an item that does not fit
+    fails alone (at ``data[i]``), or is handed on as it is by a raw listing, instead of
+    refusing the whole page.
+    """
+
+    data: list[Any]
     links: ListLinks
     meta: ListMeta
 
@@ -259,6 +265,13 @@ class ListEnvelope:
     def has_next(self) -> bool:
         """True while there is a page after this one (``links.next`` set and not the last page)."""
         return self.links.next is not None and self.meta.current_page < self.meta.last_page
+
+
+@attrs.frozen(kw_only=True)
+class ListEnvelope(PageEnvelope):
+    """``{"data": [...], "links": {...}, "meta": {...}}``: one page of a list or search, items objects."""
+
+    data: list[dict[str, Any]]
 
 
 # -- the converter ----------------------------------------------------------------------------

@@ -227,7 +227,10 @@ class CustomFieldCodec:
         if field_type == "date":
             return value.isoformat()
         if field_type == "datetime":
-            return format_datetime(self._clock.to_local(value))
+            try:
+                return format_datetime(self._clock.to_local(value))
+            except OverflowError:  # 0001-01-01 UTC west of UTC, 9999-12-31 UTC east of it
+                raise InvalidValue("a date-time with no local time in the account's zone (out of range)") from None
         if field_type in _REF_KINDS:
             kind = _REF_KINDS[field_type]
             if field_type.endswith("_multi"):

@@ -53,7 +53,7 @@ import attrs
 import httpx
 
 from crmbridge.adapters._fastwire import WireReader
-from crmbridge.adapters._support import ItemReader, raw_item_reader, structure
+from crmbridge.adapters._support import ItemReader, listed_item, raw_item_reader, structure
 from crmbridge.adapters.estateprime import wire
 from crmbridge.adapters.estateprime._time import LocalClock, format_datetime
 from crmbridge.errors import InvalidIdError, MappingError
@@ -215,11 +215,14 @@ def _bound(value: Any, clock: LocalClock, key: str, *, lower: bool) -> str | Non
         return value
     if not isinstance(value, datetime):
         raise TypeError(f"{key}: expected None, a string or a datetime, got {type(value).__name__}")
-    local = clock.to_local(value) if value.tzinfo is not None else value
-    if lower and local.microsecond:
-        # The wire has whole seconds and ranges are inclusive: round a lower bound up, so a
-        # record from before it is not included.
-        local += timedelta(microseconds=1_000_000 - local.microsecond)
+    try:
+        local = clock.to_local(value) if value.tzinfo is not None else value
+        if lower and local.microsecond:
+            # The wire has whole seconds and ranges are inclusive: round a lower bound up, so a
+            # record from before it is not included.
+            local += timedelta(microseconds=1_000_000 - local.microsecond)
+    except OverflowError:  # 0001-01-01 UTC west of UTC, 9999-12-31 UTC east of it
+        raise ValueError(f"{key}: no local time in the account's timezone (out of range)") from None
     return format_datetime(local)
 
 
@@ -360,10 +363,15 @@ def list_spec(collection: Collection[W], filters: Mapping[str, Any], clock: Loca
     return _paged(collection.path, body, _structured(collection.cls, collection.kind), collection.kind)
 
 
-def raw_list_spec(collection: Collection[Any], filters: Mapping[str, Any], clock: LocalClock) -> PagedSpec[Json]:
-    """:func:`list_spec` with items kept as raw JSON objects (what the connection backend needs)."""
+def raw_list_spec(collection: Collection[Any], filters: Mapping[str, Any], clock: LocalClock) -> PagedSpec[Any]:
+    """:func:`list_spec` with items kept as the raw JSON sent (what the connection backend needs).
+
+    Items are normally JSON objects; one that is not is kept as it is, so that translating it
+    fails for that item alone and the rest of its page is still read (see
+    :func:`~crmbridge.adapters._support.listed_item`).
+    """
     body = filter_body(collection, filters, clock)
-    return _paged(collection.path, body, raw_item(collection.kind), collection.kind)
+    return _paged(collection.path, body, listed_item, collection.kind)
 
 
 def _record_path(collection: Collection[Any], ident: Any) -> str:
@@ -390,8 +398,18 @@ def update_endpoint(collection: Collection[W], ident: Any, changes: Any) -> Endp
 
 
 def delete_endpoint(collection: Collection[Any], ident: Any) -> Endpoint[wire.Deleted]:
-    """``DELETE /api/<collection>/{id}``."""
-    return Endpoint(RequestSpec("DELETE", _record_path(collection, ident)), _deleted)
+    """``DELETE /api/<collection>/{id}``.
+
+    No answer to read means the HTTP core found the delete already done (a retry after a lost
+    answer was answered 404, see :meth:`~crmbridge.http.SyncAPIClient.request`): it reads as the
+    ``Deleted`` the lost answer would have been (``status`` 200 and the id).
+    """
+    number = positive_id(ident, collection.kind)
+
+    def read(answer: Any) -> wire.Deleted:
+        return wire.Deleted(status=200, deleted_id=number) if answer is None else _deleted(answer)
+
+    return Endpoint(RequestSpec("DELETE", f"{collection.path}/{number}"), read)
 
 
 def lookup_endpoint(lookup: Lookup[W]) -> Endpoint[list[W]]:

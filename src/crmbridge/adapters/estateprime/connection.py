@@ -122,16 +122,20 @@ def _split(options: Mapping[str, Any]) -> _Options:
 # -- listing -------------------------------------------------------------------------------------
 
 
-def _keep_all(_: Payload) -> bool:
+def _keep_all(_: Any) -> bool:
     return True
 
 
 @dataclass(frozen=True)
 class ListPlan:
-    """How to list a kind: the raw list request, and ``keep`` which drops payloads client-side."""
+    """How to list a kind: the raw list request, and ``keep`` which drops payloads client-side.
 
-    paged: PagedSpec[Json]
-    keep: Callable[[Payload], bool] = _keep_all
+    Listed items are normally JSON objects; one that is not is kept (by the list and by ``keep``),
+    so that ``Connection.list`` reports it as a failed record and reads on.
+    """
+
+    paged: PagedSpec[Any]
+    keep: Callable[[Any], bool] = _keep_all
 
 
 def _instant(value: Any, name: str) -> dt.datetime:
@@ -149,10 +153,15 @@ def _plain_id(value: Any) -> Any:
     return value
 
 
-def _updated_since(since: dt.datetime, clock: LocalClock) -> Callable[[Payload], bool]:
-    floor = clock.to_local(since)
+def _updated_since(since: dt.datetime, clock: LocalClock) -> Callable[[Any], bool]:
+    try:
+        floor = clock.to_local(since)
+    except OverflowError:  # 0001-01-01 UTC west of UTC, 9999-12-31 UTC east of it
+        raise ValueError("updated_since: no local time in the account's timezone (out of range)") from None
 
-    def keep(payload: Payload) -> bool:
+    def keep(payload: Any) -> bool:
+        if not isinstance(payload, Mapping):
+            return True  # not an object: kept, so translating it reports it
         updated = payload.get("date_updated")
         try:
             return parse_datetime(updated) >= floor if isinstance(updated, str) else True
@@ -183,7 +192,7 @@ def list_plan(kind: str, filters: Mapping[str, Any], clock: LocalClock) -> ListP
     """How to list ``kind`` with canonical ``filters`` (see the module docstring)."""
     wanted = dict(filters)
     since = wanted.pop("updated_since", None)
-    keep: Callable[[Payload], bool] = _keep_all
+    keep: Callable[[Any], bool] = _keep_all
     if since is not None:
         if kind != "contact":
             raise UnsupportedOperation(SYSTEM, f"filter {kind}s by updated_since (they carry no update time)")
@@ -288,8 +297,8 @@ class EstatePrimeBackend:
             else LazyLookupsAdapter(client.timezone, self.lookups, **adapter_options)
         )
 
-    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Payload]:
-        """Every ``kind`` object matching ``filters``, paging on its own."""
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Any]:
+        """Every ``kind`` object matching ``filters``, paging on its own (non-objects passed on)."""
         plan = list_plan(kind, filters, self.client.clock)
         yield from filter(plan.keep, self.client.pager(plan.paged))
 
@@ -345,8 +354,11 @@ class AsyncEstatePrimeBackend:
         if isinstance(self.adapter, LazyLookupsAdapter) and not self.adapter.loaded:
             self.adapter.install(await self.lookups())
 
-    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Payload]:
-        """Every ``kind`` object matching ``filters``: page 1, then the rest concurrently, in order."""
+    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Any]:
+        """Every ``kind`` object matching ``filters``: page 1, then the rest concurrently, in order.
+
+        An item that is not a JSON object is passed on, for translating to report.
+        """
         plan = list_plan(kind, filters, self.client.clock)
         await self.prepare()
         async for payload in self.client.pager(plan.paged):

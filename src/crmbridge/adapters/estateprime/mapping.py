@@ -276,6 +276,12 @@ def _read_converter() -> cattrs.Converter:
     return wire.make_converter()
 
 
+def _validation_message(error: ValidationError) -> str:
+    """What was wrong, by pydantic's error type only (its text may quote the value: personal data)."""
+    errors = error.errors(include_url=False, include_input=False)
+    return f"not a valid canonical value ({errors[0]['type']})" if errors else "not a valid canonical value"
+
+
 def _validation_path(error: ValidationError) -> str:
     errors = error.errors(include_url=False, include_input=False)
     path = pydantic_error_path(tuple(errors[0]["loc"])) if errors else ""
@@ -301,7 +307,7 @@ def _value_object(model: type[V], values: dict[str, Any], kind: str, key: str, i
         return construct(model, values)
     except ValidationError as error:
         where = key if index is None else f"{key}[{index}]"
-        raise MappingError(SYSTEM, kind, f"{where}.{_validation_path(error)}", "not a valid canonical value") from None
+        raise MappingError(SYSTEM, kind, f"{where}.{_validation_path(error)}", _validation_message(error)) from None
 
 
 class _NoInstantError(Exception):
@@ -379,7 +385,7 @@ class EstatePrimeAdapter(Adapter):
                 return self._read_communication(payload)
             return self._read_event(payload)
         except ValidationError as error:
-            raise MappingError(SYSTEM, kind, _validation_path(error), "not a valid canonical value") from None
+            raise MappingError(SYSTEM, kind, _validation_path(error), _validation_message(error)) from None
         except _NoInstantError as error:
             raise MappingError(SYSTEM, kind, error.key, "a local time with no UTC instant (out of range)") from None
 
@@ -728,7 +734,10 @@ class EstatePrimeAdapter(Adapter):
         )
         body.put("tags", lambda: self._list(c, "tags", self._lookup_ids(c.tags, "contact_tag", c, resolve)))
         body.put("users", lambda: self._list(c, "users", self._ref_ids(c.owners, "user", "owners", c, resolve)))
-        body.put("date_converted_to_client", lambda: self._write_instant(c.converted_at, "date_converted_to_client", c))
+        body.put(
+            "date_converted_to_client",
+            lambda: self._write_instant(c.converted_at, "date_converted_to_client", c, "converted_at"),
+        )
 
     def _office_id(self, a: Activity, resolve: Resolver | None) -> int | None:
         # A communication from a CRM without offices (Activix) goes to the default_office, if set.
@@ -742,7 +751,9 @@ class EstatePrimeAdapter(Adapter):
         body.put("contact_id", lambda: self._ref_id(a.contact, "contact", "contact", a, resolve))
         body.put("store_id", lambda: self._office_id(a, resolve))
         body.put("type", lambda: a.direction)
-        body.put("communication_date", lambda: self._write_instant(a.occurred_at, "communication_date", a))
+        body.put(
+            "communication_date", lambda: self._write_instant(a.occurred_at, "communication_date", a, "occurred_at")
+        )
         body.put("request_id", lambda: self._ref_id(a.request, "request", "request", a, resolve))
         body.put("comments", lambda: a.notes)
         body.put("tags", lambda: self._list(a, "tags", self._lookup_ids(a.tags, "communication_tag", a, resolve)))
@@ -753,8 +764,8 @@ class EstatePrimeAdapter(Adapter):
 
     def _event_body(self, e: Event, resolve: Resolver | None, body: _Body) -> None:
         body.put("full_day", lambda: e.all_day)
-        body.put("date_starting", lambda: self._write_bound(e, e.starts_at, e.start_date, "date_starting"))
-        body.put("date_ending", lambda: self._write_bound(e, e.ends_at, e.end_date, "date_ending"))
+        body.put("date_starting", lambda: self._write_bound(e, e.starts_at, e.start_date, "date_starting", "starts_at"))
+        body.put("date_ending", lambda: self._write_bound(e, e.ends_at, e.end_date, "date_ending", "ends_at"))
         body.put("created_by", lambda: self._ref_id(e.created_by, "user", "created_by", e, resolve))
         body.put("status_id", lambda: self._lookup_id(e.status, "event_status", "status", e, resolve))
         body.put("category_id", lambda: self._lookup_id(e.category, "event_category", "category", e, resolve))
@@ -864,13 +875,22 @@ class EstatePrimeAdapter(Adapter):
 
     # -- times ----------------------------------------------------------------------------------
 
-    def _write_instant(self, value: datetime | None, key: str, record: Record) -> str | None:
+    def _local(self, value: datetime, record: Record, field: str) -> datetime:
+        """The account's local time of ``value``, or MappingError naming ``field`` when it has none."""
+        try:
+            return self._clock.to_local(value)
+        except OverflowError:  # 0001-01-01 UTC west of UTC, 9999-12-31 UTC east of it
+            raise MappingError(
+                SYSTEM, record.KIND, field, f"no local time in {self._clock.zone.key} between years 1 and 9999"
+            ) from None
+
+    def _write_instant(self, value: datetime | None, key: str, record: Record, field: str) -> str | None:
         if value is None:
             return None
         original = _memo(record.extras, key) if self.owns(record) else ...
         if isinstance(original, str) and self._memo_instant(original) == value:
             return original
-        return format_datetime(self._clock.to_local(value))
+        return format_datetime(self._local(value, record, field))
 
     def _memo_instant(self, text: str) -> datetime | None:
         try:
@@ -879,12 +899,17 @@ class EstatePrimeAdapter(Adapter):
             return None  # an edited memo is ignored
         if not isinstance(parsed, datetime):
             parsed = datetime(parsed.year, parsed.month, parsed.day)
-        return self._clock.to_utc(parsed)[0]
+        try:
+            return self._clock.to_utc(parsed)[0]
+        except OverflowError:
+            return None  # a memo with no UTC instant here (kept under another zone): ignored
 
-    def _write_bound(self, event: Event, instant: datetime | None, day: date | None, key: str) -> str | None:
+    def _write_bound(
+        self, event: Event, instant: datetime | None, day: date | None, key: str, field: str
+    ) -> str | None:
         if event.all_day is True:
             if day is None and instant is not None:
-                day = self._clock.to_local(instant).date()
+                day = self._local(instant, event, field).date()
             if day is None:
                 return None
             original = _memo(event.extras, key) if self.owns(event) else ...
@@ -892,7 +917,7 @@ class EstatePrimeAdapter(Adapter):
                 return original
             return format_date(day)
         if instant is not None:
-            return self._write_instant(instant, key, event)
+            return self._write_instant(instant, key, event, field)
         return None if day is None else format_date(day)
 
     # -- custom fields ------------------------------------------------------------------------
@@ -1068,7 +1093,7 @@ def _ref(kind: str, ident: int) -> Ref:
 @lru_cache(maxsize=16384)
 def _digits(text: str) -> int | None:
     # What ref_int_id accepts, cached: records being written repeat the same user and tag ids.
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 and text.strip("0") else None
 
 
 def _own_id(ref: Ref, kind: str) -> int | None:

@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 import httpx
 
-from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
+from crmbridge.adapters._support import ItemReader, item_reader, listed_item, raw_item_reader, structure
 from crmbridge.adapters.rechat._time import datetime_to_epoch
 from crmbridge.adapters.rechat.wire import (
     Envelope,
@@ -53,6 +53,7 @@ from crmbridge.adapters.rechat.wire import (
     WireTask,
     canonical_uuid,
     make_converter,
+    uuid_argument,
 )
 from crmbridge.errors import InvalidIdError, MappingError
 from crmbridge.http import (
@@ -167,11 +168,6 @@ JsonList = list[Json]
 IdList = list[str]
 
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-_HEX = "[0-9a-fA-F]"
-_UUID_SPELLING = re.compile(
-    rf"(?:urn:uuid:)?\{{?{_HEX}{{8}}(-?){_HEX}{{4}}\1{_HEX}{{4}}\1{_HEX}{{4}}\1{_HEX}{{12}}\}}?", re.ASCII
-)
-"""The spellings ``uuid.UUID`` documents: hyphenated or 32 hex digits, optionally in braces or as a URN."""
 
 
 def _converter() -> Any:
@@ -205,9 +201,14 @@ class OffsetList(Generic[T]):
         """The page an answer holds; its ``next_cursor`` is the next start (None at the end)."""
         return read_page(answer, self.item, kind=self.kind, start=start, limit=self.limit)
 
-    def raw(self) -> OffsetList[Json]:
-        """The same list with items kept as raw JSON objects (what the connection backend needs)."""
-        return OffsetList(self.build, raw_item(self.kind), self.kind, self.start, self.limit)
+    def raw(self) -> OffsetList[Any]:
+        """The same list with items kept as the raw JSON sent (what the connection backend needs).
+
+        Items are normally JSON objects; one that is not is kept as it is, so that translating it
+        fails for that item alone and the rest of its page is still read (see
+        :func:`~crmbridge.adapters._support.listed_item`).
+        """
+        return OffsetList(self.build, listed_item, self.kind, self.start, self.limit)
 
     def spec(self) -> PagedSpec[T]:
         """The list as the HTTP core pages it (the cursor is the offset)."""
@@ -220,16 +221,13 @@ class OffsetList(Generic[T]):
 def _uuid(value: Any, kind: str) -> str:
     """``value`` as a canonical UUID string, or :class:`InvalidIdError` (raised before any request).
 
-    Only the standard spellings pass: ``uuid.UUID`` alone would also read ``" <31 hex digits>"``,
+    Only the documented spellings pass (:func:`~crmbridge.adapters.rechat.wire.uuid_argument`, the
+    adapter's one UUID check): ``uuid.UUID`` alone would also read ``" <31 hex digits>"``,
     ``"+..."``, ``"0x..."`` or full-width digits, as a *different* UUID than the one meant.
     """
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if not isinstance(value, str) or not _UUID_SPELLING.fullmatch(value):
-        raise InvalidIdError(SYSTEM, kind, "a UUID")
     try:
-        return canonical_uuid(value)
-    except (TypeError, ValueError):  # pragma: no cover - the spelling check lets only UUIDs through
+        return uuid_argument(value)
+    except (TypeError, ValueError):
         raise InvalidIdError(SYSTEM, kind, "a UUID") from None
 
 

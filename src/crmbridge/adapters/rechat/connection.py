@@ -104,16 +104,20 @@ def _split(options: Mapping[str, Any]) -> tuple[dict[str, Any], int, dict[str, A
 # -- listing -----------------------------------------------------------------------------------
 
 
-def _keep_all(_: Mapping[str, Any]) -> bool:
+def _keep_all(_: Any) -> bool:
     return True
 
 
 @dataclass(frozen=True)
 class ListPlan:
-    """How to list a kind: the (raw JSON) list, and ``keep`` which ends it at the first False."""
+    """How to list a kind: the (raw JSON) list, and ``keep`` which ends it at the first False.
 
-    paged: OffsetList[dict[str, Any]]
-    keep: Callable[[Mapping[str, Any]], bool] = _keep_all
+    Listed items are normally JSON objects; one that is not is kept (by the list and by ``keep``),
+    so that ``Connection.list`` reports it as a failed record and reads on.
+    """
+
+    paged: OffsetList[Any]
+    keep: Callable[[Any], bool] = _keep_all
 
 
 def _since(value: Any) -> float:
@@ -128,8 +132,10 @@ def _refuse_unknown(kind: str, filters: Mapping[str, Any], allowed: frozenset[st
         raise UnsupportedOperation(SYSTEM, f"filter {kind}s by {', '.join(unknown)}")
 
 
-def _updated_after(since: float) -> Callable[[Mapping[str, Any]], bool]:
-    def keep(payload: Mapping[str, Any]) -> bool:
+def _updated_after(since: float) -> Callable[[Any], bool]:
+    def keep(payload: Any) -> bool:
+        if not isinstance(payload, Mapping):
+            return True  # not an object: kept (not an end), so translating it reports it
         updated = payload.get("updated_at")
         # A non-number is kept: translating it reports the bad field with its path.
         return not (isinstance(updated, int | float) and updated < since)
@@ -141,7 +147,7 @@ def _task_plan(filters: Mapping[str, Any], page_size: int) -> ListPlan:
     wanted = dict(filters)
     since = wanted.pop("updated_since", None)
     _refuse_unknown("task", wanted, _TASK_FILTERS)
-    keep: Callable[[Mapping[str, Any]], bool] = _keep_all
+    keep: Callable[[Any], bool] = _keep_all
     if since is not None:
         if "order" in wanted:
             raise UnsupportedOperation(SYSTEM, "list tasks by updated_since in another order than -updated_at")
@@ -233,8 +239,8 @@ class RechatBackend:
         self.adapter = adapter
         self.page_size = page_size
 
-    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        """Every ``kind`` object matching ``filters``, paging on its own."""
+    def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> Iterator[Any]:
+        """Every ``kind`` object matching ``filters``, paging on its own (non-objects passed on)."""
         plan = list_plan(kind, filters, self.page_size)
         for payload in self.client.pager(plan.paged.spec()):
             if not plan.keep(payload):
@@ -274,8 +280,8 @@ class AsyncRechatBackend:
         self.adapter = adapter
         self.page_size = page_size
 
-    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]:
-        """Every ``kind`` object matching ``filters``, paging on its own."""
+    async def list_payloads(self, kind: str, filters: Mapping[str, Any]) -> AsyncIterator[Any]:
+        """Every ``kind`` object matching ``filters``, paging on its own (non-objects passed on)."""
         plan = list_plan(kind, filters, self.page_size)
         async for payload in self.client.pager(plan.paged.spec()):
             if not plan.keep(payload):

@@ -10,7 +10,7 @@ from crmbridge.adapters._support import structure
 from crmbridge.adapters.rechat._common import SYSTEM, ref, ref_uuid
 from crmbridge.adapters.rechat._contact import contact_body, contact_unsupported, read_contact
 from crmbridge.adapters.rechat._task import LINK_FIELDS, read_task, task_body, task_unsupported
-from crmbridge.adapters.rechat.wire import Envelope, WireAssociation, canonical_uuid, make_converter
+from crmbridge.adapters.rechat.wire import Envelope, WireAssociation, make_converter, uuid_argument
 from crmbridge.canonical import Contact, Record, Ref, Task
 from crmbridge.errors import MappingError
 
@@ -30,7 +30,7 @@ class RechatAdapter(Adapter):
     def __init__(self, *, default_owner: str | None = None) -> None:
         # Built once: cattrs compiles its structuring functions on first use and caches them.
         self._converter = make_converter()
-        self.default_owner = canonical_uuid(default_owner) if default_owner is not None else None
+        self.default_owner = uuid_argument(default_owner) if default_owner is not None else None
 
     # -- the contract ------------------------------------------------------------------------
 

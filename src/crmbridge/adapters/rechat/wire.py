@@ -34,28 +34,56 @@ __all__ = [
     "WireTask",
     "canonical_uuid",
     "make_converter",
+    "uuid_argument",
 ]
 
 Uuid = NewType("Uuid", str)
-"""A UUID in its lowercase canonical string form (any spelling ``uuid.UUID`` accepts is read)."""
+"""A UUID in its lowercase canonical string form (read from the standard 8-4-4-4-12 spelling, any case)."""
 
 Texts = NewType("Texts", list[str])
 """A list of strings that Rechat sometimes sends as one bare string (``website``)."""
 
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_STANDARD_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX_UUID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def canonical_uuid(value: Any) -> str:
-    """``value`` as a lowercase canonical UUID string; ValueError (without the value) if it is not one."""
+    """``value`` as a lowercase canonical UUID string; ValueError (without the value) if it is not one.
+
+    Only the standard spelling is read: 8-4-4-4-12 hexadecimal digits with hyphens, in either case
+    (the vendor examples use both cases, never another form). ``uuid.UUID`` would also read
+    ``" <uuid>"``, ``"<uuid>\n"``, ``"+..."``, ``"0x..."``, braces, full-width digits or 31 hex
+    digits, some of them as a *different* UUID than the one meant: they are refused. This is the
+    one UUID check of the Rechat adapter: ids read, ids written from Refs, and (through
+    :func:`uuid_argument`) the ids the client puts in paths.
+    """
     if not isinstance(value, str):
         raise TypeError("expected a UUID string")
     if _CANONICAL_UUID.fullmatch(value):
-        return value  # already canonical: the common case, and much cheaper than uuid.UUID
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise ValueError("expected a UUID") from None
+        return value  # already canonical: the common case
+    if _STANDARD_UUID.fullmatch(value):
+        return value.lower()
+    raise ValueError("expected a UUID (8-4-4-4-12 hexadecimal digits)")
+
+
+def uuid_argument(value: Any) -> str:
+    """The canonical UUID of an id a caller passes: :func:`canonical_uuid`, plus the spellings
+    ``uuid.UUID`` documents for arguments (32 hex digits, ``{...}``, ``urn:uuid:...``) and ``uuid.UUID``.
+
+    TypeError or ValueError (without the value) for anything else.
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise TypeError("expected a UUID string")
+    text = value.removeprefix("urn:uuid:")
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    if _HEX_UUID.fullmatch(text):
+        text = f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return canonical_uuid(text)
 
 
 @attrs.frozen
