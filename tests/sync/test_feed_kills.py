@@ -12,16 +12,16 @@ import itertools
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import crmbridge
 from crmbridge.sandbox import Sandbox, make_sandbox, serve_in_thread
+
+from ._kills import run_until_killed
 
 KILLS = 20
 MAX_RUNS = 45
@@ -36,20 +36,6 @@ def _command(output: Path, state: Path, full_scan: bool) -> list[str]:
     command = [sys.executable, "-m", "crmbridge.cli", "feed", "estateprime", "--kinds", "contact"]
     command += ["--output", str(output), "--state", str(state)]
     return [*command, "--full-scan"] if full_scan else command
-
-
-def _run_until_killed(command: list[str], env: dict[str, str], output: Path, more_lines: int) -> bool:
-    """Start the feed, SIGKILL it once ``more_lines`` further lines are in the file; False if it ended first."""
-    target = _lines_in(output) + more_lines
-    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
-        deadline = time.monotonic() + 60
-        while run.poll() is None and _lines_in(output) < target and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if run.poll() is not None:
-            return False
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=30)
-        return True
 
 
 class Changes:
@@ -104,7 +90,7 @@ def test_killed_feed_loses_no_change_and_emits_none_twice(tmp_path: Path) -> Non
                 completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
                 assert completed.returncode == 0, completed.stderr
             else:
-                kills += _run_until_killed(command, env, output, more_lines=chance.randint(1, 12))
+                kills += run_until_killed(command, env, lambda: _lines_in(output), chance.randint(1, 12))
             changes.round(runs)
         final = subprocess.run(
             _command(output, state, full_scan=True), env=env, capture_output=True, text=True, timeout=300

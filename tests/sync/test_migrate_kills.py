@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from crmbridge.sandbox import make_sandbox, serve_in_thread
 from crmbridge.sync import StateStore
 
 from ._compare import by_ref, mismatches
+from ._kills import run_until_killed
 
 KILLS = 20
 CONTACTS = 150
@@ -59,20 +58,6 @@ def _command(state: Path) -> list[str]:
     ]
 
 
-def _run_until_killed(command: list[str], env: dict[str, str], state: Path, more: int) -> bool:
-    """Start a run, SIGKILL it once ``more`` further records are linked; False if it ended first."""
-    target = _moved(state) + more
-    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
-        deadline = time.monotonic() + 60
-        while run.poll() is None and _moved(state) < target and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if run.poll() is not None:
-            return False
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=30)
-        return True
-
-
 def test_killed_migration_resumes_to_exactly_once(tmp_path: Path) -> None:
     """After 20 SIGKILLs and a last run, each contact and communication is in Activix once, equal to its source."""
     estateprime = make_sandbox("estateprime", seed_records=CONTACTS, seed=9)
@@ -87,7 +72,8 @@ def test_killed_migration_resumes_to_exactly_once(tmp_path: Path) -> None:
             "CRMBRIDGE_ACTIVIX_TOKEN": activix.token,
             "CRMBRIDGE_ACTIVIX_BASE_URL": f"{ax_url}/v2",
         }
-        kills = sum(_run_until_killed(_command(state), env, state, chance.randint(1, 12)) for _ in range(KILLS))
+        progress = lambda: _moved(state)  # noqa: E731
+        kills = sum(run_until_killed(_command(state), env, progress, chance.randint(1, 12)) for _ in range(KILLS))
         final = subprocess.run(_command(state), env=env, capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
         with crmbridge.connect("estateprime", **estateprime.client_options()) as source:
