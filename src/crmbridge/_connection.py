@@ -42,7 +42,9 @@ class Backend(Protocol):
 
         An item of a page that is not a JSON object is yielded as it is: translating it raises
         the adapter's :class:`MappingError` for that item alone, so ``list(on_error="skip")``
-        reports it at its position and reads on (refusing it here would end the listing).
+        reports it at its position and reads on (refusing it here would end the listing). An
+        item the backend cannot even unpack (an embedded list that is not a list) is yielded as
+        the :class:`MappingError` saying so, for the same reason.
         """
         ...
 
@@ -97,6 +99,13 @@ async def _prepare(backend: AsyncBackend) -> None:
     prepare = getattr(backend, "prepare", None)
     if prepare is not None:
         await prepare()
+
+
+def _translated(adapter: Adapter, kind: str, payload: Any) -> Record:
+    """The canonical record of a listed payload (a backend yields a MappingError for an item it could not unpack)."""
+    if isinstance(payload, MappingError):
+        raise payload
+    return adapter.to_canonical(kind, payload)
 
 
 def _check_update(backend: Backend | AsyncBackend, ref: Ref) -> None:
@@ -180,7 +189,7 @@ class Connection:
         self.adapter.check_kind(kind)
         for position, payload in enumerate(self.backend.list_payloads(kind, filters)):
             try:
-                yield self.adapter.to_canonical(kind, payload)
+                yield _translated(self.adapter, kind, payload)
             except MappingError as error:
                 if on_error == "raise":
                     raise
@@ -252,7 +261,7 @@ class AsyncConnection:
         position = 0
         async for payload in self.backend.list_payloads(kind, filters):
             try:
-                yield self.adapter.to_canonical(kind, payload)
+                yield _translated(self.adapter, kind, payload)
             except MappingError as error:
                 if on_error == "raise":
                     raise

@@ -923,6 +923,29 @@ def test_activix_listed_lead_that_is_not_an_object_is_reported_among_activities(
     assert failures == [(2, "activix", "activity", "")]
 
 
+@pytest.mark.parametrize("embedded", ["calls", 42, {"id": 1}], ids=["str", "int", "object"])
+def test_activix_lead_whose_communications_are_not_a_list_is_reported_and_the_listing_goes_on(embedded: Any) -> None:
+    """A lead whose ``communications`` is not a list is one reported failure; the other leads' are read."""
+    case = next(c for c in ONE_PER_KIND if (c.system, c.kind) == ("activix", "activity"))
+    communication = case.examples[sorted(case.examples)[0]]
+    good = {**next(iter(ONE_LEAD.values())), "communications": [communication]}
+    bad = {**good, "id": 77, "communications": embedded}
+    with connection_for(case, _page("activix", "contact", [good, bad, good])) as connection:
+        records = list(connection.list("activity", on_error="skip"))
+        failures = [(f.position, f.error.system, f.error.kind, f.error.path) for f in connection.failures]
+        message = connection.failures[0].error.message
+    assert len(records) == 2
+    assert failures == [(1, "activix", "activity", "communications")]
+    assert "lead 77" in message
+    assert type(embedded).__name__ in message
+    with connection_for(case, _page("activix", "contact", [good, bad])) as connection:
+        listed = connection.list("activity")
+        assert next(listed).ref is not None
+        with pytest.raises(MappingError) as caught:
+            next(listed)
+    assert caught.value.path == "communications"
+
+
 def test_activix_communications_that_are_not_objects_are_skipped() -> None:
     """A lead's communication that is not a JSON object is skipped and reported at its position."""
     case = next(c for c in ONE_PER_KIND if (c.system, c.kind) == ("activix", "activity"))

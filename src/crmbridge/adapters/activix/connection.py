@@ -173,7 +173,11 @@ def _communications(lead: Any) -> list[Any]:
     if embedded is None:
         return []
     if not isinstance(embedded, list):
-        raise MappingError(SYSTEM, "activity", "communications", "expected a list")
+        # Reported in place of that lead's communications (Connection.list reads on).
+        found = type(embedded).__name__
+        return [
+            MappingError(SYSTEM, "activity", "communications", f"lead {lead.get('id')!r}: expected a list, got {found}")
+        ]
     # A non-object item is passed on as it is: translating it reports it with its position.
     return list(embedded)
 
