@@ -162,10 +162,8 @@ class StateStore:
         return f"StateStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def _upsert(self, table: sa.Table, values: Mapping[str, object], keys: list[str]) -> sa.Executable:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(**values)
-        updates = {k: statement.excluded[k] for k in values if k not in keys}
-        upsert: sa.Executable = statement.on_conflict_do_update(index_elements=keys, set_=updates)
+        """Insert ``values`` or, where ``keys`` match a row, update that row's other columns."""
+        upsert: sa.Executable = self._upsert_many(table, keys, [k for k in values if k not in keys]).values(**values)
         return upsert
 
     # -- crosswalk -----------------------------------------------------------------------------
@@ -380,14 +378,12 @@ class StateStore:
         if kept:
             db.execute(self._upsert_many(feed_records, ["feed", "ref"], ["kind", "fingerprint", "seen_at"]), kept)
 
-    def _upsert_many(self, table: sa.Table, keys: list[str], updated: list[str]) -> sa.Executable:
-        """An insert-or-update statement for executemany (rows given at execution)."""
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table)
-        upsert: sa.Executable = statement.on_conflict_do_update(
+    def _upsert_many(self, table: sa.Table, keys: list[str], updated: list[str]) -> sqlite.Insert | postgresql.Insert:
+        """An insert-or-update statement: rows given at execution; on a ``keys`` conflict, ``updated`` is set."""
+        statement = postgresql.insert(table) if self.engine.dialect.name == "postgresql" else sqlite.insert(table)
+        return statement.on_conflict_do_update(
             index_elements=keys, set_={name: statement.excluded[name] for name in updated}
         )
-        return upsert
 
     def feed_end(self, feed: str, first: int, last: int) -> None:
         """The lines of seqs ``first``..``last`` are written: those changes are final."""
