@@ -219,20 +219,11 @@ class _Run:
         if not self.dry_run and mark is not None and mark != since:
             self.state.set_checkpoint(self.report.job, kind, mark)
 
-    def create_again(self, kind: str, source: Ref, counts: KindReport) -> bool:
-        """Create a record whose earlier create certainly did not happen; False if that failed."""
-        try:
-            record = self.source.get(kind, source)
-        except (CrmBridgeError, ValueError) as error:
-            self.fail(kind, counts, source, f"could not read the record again: {_reason(error)}")
-            return False
-        return self.write(kind, record, counts)
-
     def settle(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
         """Settle this run's ambiguous creates before the next kind (which may refer to them).
 
         Each round searches the target for the unconfirmed creates; those not found certainly did
-        not happen and are created again from a fresh read of the source. What is still unsettled
+        not happen and are created again from the source record the search read. What is still unsettled
         after :data:`SETTLE_ROUNDS` is reported as failed (the intent stays for the next run); the
         change times of those records are yielded so the checkpoint stays before them.
         """
@@ -240,10 +231,10 @@ class _Run:
             if not self.unsettled:
                 return
             pending, self.unsettled = self.unsettled, {}
-            not_created = set(self.reconcile(kind, counts, only=set(pending)))
+            not_created = self.reconcile(kind, counts, only=set(pending))
             for source, changed in pending.items():
                 if source in not_created:
-                    if not self.create_again(kind, source, counts):
+                    if not self.write(kind, not_created[source], counts):
                         yield changed
                 elif self.state.target_of(source, self.target.system) is None:
                     yield changed  # the search itself failed (reported): the intent waits for the next run
@@ -331,27 +322,28 @@ class _Run:
 
     # -- exactly once --------------------------------------------------------------------------
 
-    def reconcile(self, kind: str, counts: KindReport, only: set[Ref] | None = None) -> list[Ref]:
-        """Settle unconfirmed creates (of earlier runs, or ``only`` these); returns those not found.
+    def reconcile(self, kind: str, counts: KindReport, only: set[Ref] | None = None) -> dict[Ref, Record]:
+        """Settle unconfirmed creates (of earlier runs, or ``only`` these); the source records of those not found.
 
         A create not found in the target certainly did not happen: its intent is dropped, and the
-        record is created again (when it is read, or by :meth:`settle`).
+        record is created again (when it is read, or by :meth:`settle` from the record returned).
         """
         expected: dict[Ref, tuple[Any, dict[str, Any]]] = {}
+        records: dict[Ref, Record] = {}
         for intent in self.state.pending_intents(self.target.system):
             if intent.source.system != self.source.system or intent.kind != kind:
                 continue
             if only is not None and intent.source not in only:
                 continue
             try:
-                record = self.source.get(kind, intent.source)
+                record = records[intent.source] = self.source.get(kind, intent.source)
                 if self.convert is not None:
                     record = self.convert(record, self.started)[0]
                 expected[intent.source] = (intent, self.target.adapter.from_canonical(record, resolve=self.resolve))
             except (CrmBridgeError, ValueError) as error:
                 self.fail(kind, counts, intent.source, f"could not reconcile an unconfirmed create: {_reason(error)}")
         if not expected:
-            return []
+            return {}
         since = min(intent.created_at for intent, _ in expected.values()) - OVERLAP
         for source, target in self.find_in_target(self.target_kind, expected, since):
             intent = expected.pop(source)[0]
@@ -359,7 +351,7 @@ class _Run:
             counts.reconciled += 1
         for source in expected:
             self.state.drop_intent(source, self.target.system)
-        return list(expected)
+        return {source: records[source] for source in expected}
 
     def find_in_target(
         self, kind: str, expected: Mapping[Ref, tuple[Any, dict[str, Any]]], since: datetime
