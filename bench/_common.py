@@ -120,8 +120,8 @@ def machine() -> dict[str, Any]:
 
 
 def example(system: str, name: str) -> dict[str, Any]:
-    """A vendor example payload shipped in ``crmbridge/adapters/<system>/examples/<name>.json``."""
-    folder = resources.files(f"crmbridge.adapters.{system}") / "examples"
+    """A vendor example payload shipped in ``crmbridge/sandbox/<system>/examples/<name>.json``."""
+    folder = resources.files(f"crmbridge.sandbox.{system}") / "examples"
     loaded: dict[str, Any] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
     return loaded
 

@@ -10,9 +10,9 @@ import pytest
 import vcr
 import yaml
 
-from crmbridge.adapters.rechat._sandbox_users import default_users
 from crmbridge.http import SENSITIVE_QUERY_KEYS, SyncAPIClient
 from crmbridge.sandbox import DEFAULT_TOKEN
+from crmbridge.sandbox.rechat._users import default_users
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 FORBIDDEN = ("authorization", "bearer ", DEFAULT_TOKEN.lower())

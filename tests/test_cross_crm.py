@@ -31,7 +31,7 @@ AX_TO_EP = {
 
 
 def example(system: str, name: str) -> dict[str, Any]:
-    text = (resources.files(f"crmbridge.adapters.{system}") / "examples" / f"{name}.json").read_text(encoding="utf-8")
+    text = (resources.files(f"crmbridge.sandbox.{system}") / "examples" / f"{name}.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

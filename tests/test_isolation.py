@@ -23,9 +23,9 @@ from crmbridge import Contact, Ref
 from crmbridge.adapters.activix.client import ActivixClient, AsyncActivixClient
 from crmbridge.adapters.estateprime.client import AsyncEstatePrimeClient, EstatePrimeClient
 from crmbridge.adapters.rechat.client import AsyncRechatClient, RechatClient
-from crmbridge.adapters.rechat.sandbox import RechatSandbox, make_sandbox
 from crmbridge.errors import APIStatusError, NotFoundError, PermissionDeniedError, ValidationError
 from crmbridge.http import AsyncPager, SyncPager
+from crmbridge.sandbox.rechat import RechatSandbox, make_sandbox
 
 COLLECTIONS = ("contacts", "tasks", "attribute_defs", "tags", "jobs", "files")
 """Every brand-scoped collection of the Rechat sandbox."""

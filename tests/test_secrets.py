@@ -53,7 +53,7 @@ from crmbridge.errors import (
     ValidationError,
 )
 from crmbridge.http import AsyncPager, SyncPager
-from crmbridge.sandbox import FaultConfig, Sandbox, make_sandbox, serve_in_thread
+from crmbridge.sandbox import FaultConfig, Sandbox, example_payloads, make_sandbox, serve_in_thread
 from crmbridge.sync import migrate
 
 CRMS = ("estateprime", "activix", "rechat")
@@ -771,7 +771,7 @@ def test_rechat_tag_names_stay_one_path_segment(client_class: type[Any]) -> None
 def _example_records(system: str) -> dict[str, crmbridge.Record]:
     adapter = crmbridge.get_adapter(system)
     records: dict[str, crmbridge.Record] = {}
-    for kind, _name, payload in adapter.example_payloads():
+    for kind, _name, payload in example_payloads(adapter.system, frozenset(adapter.kinds)):
         if kind not in records:
             try:
                 record = adapter.to_canonical(kind, payload)

@@ -20,9 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import crmbridge
-from crmbridge.adapters.rechat.sandbox import make_sandbox as make_rechat_sandbox
 from crmbridge.canonical import Ref
 from crmbridge.sandbox import make_sandbox
+from crmbridge.sandbox.rechat import make_sandbox as make_rechat_sandbox
 from crmbridge.sync import MigrationReport, StateStore, feed, migrate
 
 __all__ = ["progress_bars", "report_table", "run_demo"]

@@ -71,11 +71,13 @@ def demo(
 @app.command()
 def examples() -> None:
     """Print the canonical JSON of every vendor example payload, one line per record."""
+    from crmbridge.sandbox import example_payloads
+
     failures = 0
     for system in available_systems():
         adapter = get_adapter(system)
         count = 0
-        for kind, name, payload in adapter.example_payloads():
+        for kind, name, payload in example_payloads(adapter.system, frozenset(adapter.kinds)):
             try:
                 record = adapter.to_canonical(kind, payload)
             except MappingError as error:

@@ -37,6 +37,7 @@ from crmbridge.adapters.rechat.client import AsyncRechatClient, RechatClient
 from crmbridge.canonical import RECORD_TYPES, Record, Ref
 from crmbridge.errors import APIStatusError, InvalidResponseError, MappingError
 from crmbridge.http import RetryPolicy
+from crmbridge.sandbox import example_payloads
 
 Key = str | int
 Path = tuple[Key, ...]
@@ -93,7 +94,9 @@ def _cases() -> list[Case]:
             adapter = get_adapter(system, **options)
             label = system + (f"@{options['timezone']}" if "timezone" in options else "")
             for kind in sorted(adapter.kinds):
-                examples = {name: p for k, name, p in adapter.example_payloads() if k == kind}
+                examples = {
+                    name: p for k, name, p in example_payloads(adapter.system, frozenset(adapter.kinds)) if k == kind
+                }
                 cases.append(Case(f"{label}-{kind}", system, kind, options, adapter, examples))
     return cases
 
@@ -1184,7 +1187,7 @@ def written_record(system: str, kind: str) -> Record:
     """A record of ``kind`` read from a vendor example of ``system`` (so it has its Ref and can be written back)."""
     with crmbridge.connect(system, **WRITE_OPTIONS[system]) as connection:
         adapter = connection.adapter
-    for example_kind, _, payload in adapter.example_payloads():
+    for example_kind, _, payload in example_payloads(adapter.system, frozenset(adapter.kinds)):
         if example_kind == kind:
             record = adapter.to_canonical(kind, payload)
             if record.ref is not None:

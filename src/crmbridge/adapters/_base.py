@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import abc
-import json
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, ClassVar
 
 from crmbridge.canonical import Record, Ref
@@ -135,17 +133,3 @@ class Adapter(abc.ABC):
                 self.system, record_kind, path, f"expected a {expected_kind} reference, got a {local.kind}"
             )
         return local
-
-    def example_payloads(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """``(kind, name, payload)`` for each vendor example shipped in ``<package>/examples/``.
-
-        Files are named ``<kind>.<name>.json``; they are the payloads of the vendor documents.
-        """
-        package = type(self).__module__.rpartition(".")[0]
-        folder = resources.files(package) / "examples"
-        if not folder.is_dir():
-            return
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            kind, _, rest = entry.name.partition(".")
-            if entry.name.endswith(".json") and kind in self.kinds:
-                yield kind, rest.removesuffix(".json"), json.loads(entry.read_text(encoding="utf-8"))

@@ -1,10 +1,11 @@
 """Local emulators of the CRMs, so everything runs offline.
 
-Each CRM's sandbox lives in ``crmbridge.adapters.<system>.sandbox`` and is built from the shared
-pieces here: a document store (memory or SQLite), fault injection, seed data and an in-process
-httpx transport.
+Each CRM's sandbox lives in ``crmbridge.sandbox.<system>`` (importing nothing from
+``crmbridge.adapters``) and is built from the shared pieces here: a document store (memory or
+SQLite), fault injection, seed data and an in-process httpx transport.
 """
 
+from crmbridge.sandbox._examples import example_payloads
 from crmbridge.sandbox._faults import (
     ALL_FAULT_KINDS,
     FAULT_KINDS,
@@ -45,6 +46,7 @@ __all__ = [
     "SimulatedTimeout",
     "TokenBucket",
     "bearer_token_matches",
+    "example_payloads",
     "make_sandbox",
     "read_json_body",
     "serve",

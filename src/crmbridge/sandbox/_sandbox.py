@@ -65,7 +65,7 @@ class Sandbox:
 
 
 class SandboxFactory(Protocol):
-    """The ``make_sandbox`` every ``crmbridge.adapters.<system>.sandbox`` module defines."""
+    """The ``make_sandbox`` every ``crmbridge.sandbox.<system>`` package defines."""
 
     def __call__(
         self,
@@ -79,9 +79,9 @@ class SandboxFactory(Protocol):
 
 
 def make_sandbox(system: str, **options: Any) -> Sandbox:
-    """The sandbox of ``system`` (``crmbridge.adapters.<system>.sandbox.make_sandbox``)."""
+    """The sandbox of ``system`` (``crmbridge.sandbox.<system>.make_sandbox``)."""
     try:
-        module = importlib.import_module(f"crmbridge.adapters.{system}.sandbox")
+        module = importlib.import_module(f"crmbridge.sandbox.{system}")
     except ModuleNotFoundError:
         raise ValueError(f"no sandbox for system {system!r}") from None
     factory: SandboxFactory = module.make_sandbox

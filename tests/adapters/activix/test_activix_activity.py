@@ -11,9 +11,10 @@ from crmbridge import get_adapter
 from crmbridge.adapters.activix import ActivixAdapter
 from crmbridge.canonical import Activity, Call, EmailMessage, Lookup, Ref, Video
 from crmbridge.errors import MappingError, UnresolvedReference, UnsupportedKind
+from crmbridge.sandbox import example_payloads
 
 ADAPTER = ActivixAdapter(default_region="CA")
-EXAMPLES = {(kind, name): payload for kind, name, payload in ADAPTER.example_payloads()}
+EXAMPLES = {(kind, name): payload for kind, name, payload in example_payloads(ADAPTER.system, frozenset(ADAPTER.kinds))}
 STATUSES = ["answered", "attempted", "calling", "error", "interrupted", "pending", "unanswered"]
 
 

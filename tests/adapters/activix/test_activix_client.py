@@ -23,7 +23,6 @@ from crmbridge.adapters.activix.client import (
     raw_item,
     read_page,
 )
-from crmbridge.adapters.activix.sandbox import make_sandbox
 from crmbridge.adapters.activix.wire import Communication, Lead
 from crmbridge.errors import (
     AmbiguousWriteError,
@@ -37,6 +36,7 @@ from crmbridge.errors import (
 from crmbridge.http import AsyncPager, RetryPolicy
 from crmbridge.sandbox import FaultConfig, Sandbox
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.activix import make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("activix"))
 ALL_FAULTS = ("500", "503", "429", "drop", "timeout", "truncate")

@@ -12,11 +12,11 @@ import pytest
 
 import crmbridge
 from crmbridge.adapters.activix.connection import make_backend
-from crmbridge.adapters.activix.sandbox import make_sandbox
 from crmbridge.canonical import Activity, Call, Contact, EmailAddress, Phone, Ref
 from crmbridge.errors import InvalidIdError, UnsupportedOperation
 from crmbridge.sandbox import Sandbox
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.activix import make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("activix"))
 DAY = "2031-05-01"

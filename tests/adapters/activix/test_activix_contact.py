@@ -10,9 +10,10 @@ import pytest
 from crmbridge.adapters.activix import ActivixAdapter
 from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Person, Phone, Ref, Task
 from crmbridge.errors import MappingError, UnresolvedReference, UnsupportedKind
+from crmbridge.sandbox import example_payloads
 
 ADAPTER = ActivixAdapter(default_region="CA", default_lead_type="web_order")
-EXAMPLES = {(kind, name): payload for kind, name, payload in ADAPTER.example_payloads()}
+EXAMPLES = {(kind, name): payload for kind, name, payload in example_payloads(ADAPTER.system, frozenset(ADAPTER.kinds))}
 
 
 def lead(name: str = "lead_with_emails_phones_communications") -> dict[str, Any]:

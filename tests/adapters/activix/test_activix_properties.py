@@ -12,9 +12,10 @@ from crmbridge.adapters.activix import ActivixAdapter
 from crmbridge.adapters.activix.wire import CALL_STATUSES, METHODS
 from crmbridge.canonical import Activity, Contact
 from crmbridge.errors import MappingError
+from crmbridge.sandbox import example_payloads
 
 ADAPTER = ActivixAdapter(default_region="CA")
-EXAMPLES = [(kind, payload) for kind, _name, payload in ADAPTER.example_payloads()]
+EXAMPLES = [(kind, payload) for kind, _name, payload in example_payloads(ADAPTER.system, frozenset(ADAPTER.kinds))]
 
 ids = st.integers(min_value=1, max_value=2**40)
 texts = st.text(max_size=30)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmbridge.adapters.activix.client import ActivixClient
-from crmbridge.adapters.activix.sandbox import make_sandbox
+from crmbridge.sandbox.activix import make_sandbox
 
 LEAD = {
     "type": "web_order",

@@ -14,9 +14,9 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from crmbridge.adapters.activix.sandbox import BASE_URL, make_sandbox
 from crmbridge.sandbox import FaultConfig, Sandbox
 from crmbridge.sandbox._openapi import ContractViolation, OpenAPIContract, openapi_path
+from crmbridge.sandbox.activix import BASE_URL, make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("activix"))
 PREFIX = "/v2"

@@ -13,7 +13,7 @@ from crmbridge import get_adapter
 from crmbridge.adapters.estateprime import EstatePrimeAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXAMPLES = Path(__file__).parents[3] / "src" / "crmbridge" / "adapters" / "estateprime" / "examples"
+EXAMPLES = Path(__file__).parents[3] / "src" / "crmbridge" / "sandbox" / "estateprime" / "examples"
 
 LOOKUP_FILES = {
     "contacts/sources": "contacts.sources.json",

@@ -14,7 +14,6 @@ import pytest
 
 from crmbridge.adapters.estateprime import wire
 from crmbridge.adapters.estateprime.client import AsyncEstatePrimeClient, EstatePrimeClient
-from crmbridge.adapters.estateprime.sandbox import make_sandbox
 from crmbridge.errors import (
     AmbiguousWriteError,
     AuthenticationError,
@@ -27,6 +26,7 @@ from crmbridge.http import AsyncPager
 from crmbridge.sandbox import FaultConfig, Sandbox
 from crmbridge.sandbox._faults import FaultKind
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.estateprime import make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("estateprime"))
 ALL_FAULTS: tuple[FaultKind, ...] = ("500", "503", "429", "drop", "timeout", "truncate")

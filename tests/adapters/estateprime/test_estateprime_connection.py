@@ -15,11 +15,11 @@ import crmbridge
 from crmbridge.adapters.estateprime.client import EstatePrimeClient
 from crmbridge.adapters.estateprime.connection import LazyLookupsAdapter
 from crmbridge.adapters.estateprime.mapping import EstatePrimeAdapter
-from crmbridge.adapters.estateprime.sandbox import make_sandbox
 from crmbridge.canonical import Contact, Event, Lookup, Ref
 from crmbridge.errors import InvalidIdError, NotFoundError, UnsupportedOperation
 from crmbridge.sandbox import FaultConfig, Sandbox
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.estateprime import make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("estateprime"))
 ZONE = "Europe/Athens"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmbridge.adapters.estateprime.client import EstatePrimeClient
-from crmbridge.adapters.estateprime.sandbox import make_sandbox
+from crmbridge.sandbox.estateprime import make_sandbox
 
 EVENT = {
     "full_day": True,

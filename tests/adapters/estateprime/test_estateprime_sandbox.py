@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from crmbridge.adapters.estateprime.sandbox import BASE_URL, make_sandbox
 from crmbridge.sandbox import DEFAULT_TOKEN, FaultConfig, Sandbox
 from crmbridge.sandbox import make_sandbox as make_any_sandbox
 from crmbridge.sandbox._openapi import ContractViolation, OpenAPIContract, openapi_path
+from crmbridge.sandbox.estateprime import BASE_URL, make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("estateprime"))
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)

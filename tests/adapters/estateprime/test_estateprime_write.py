@@ -28,6 +28,7 @@ from crmbridge import (
     Video,
 )
 from crmbridge.adapters.estateprime import EstatePrimeAdapter
+from crmbridge.sandbox import example_payloads
 
 LoadExample = Callable[[str, str], dict[str, Any]]
 
@@ -376,7 +377,7 @@ def test_unsupported_event_fields(adapter: EstatePrimeAdapter) -> None:
 
 def test_own_records_have_nothing_unsupported(adapter: EstatePrimeAdapter) -> None:
     """Every vendor example read back is fully storable: unsupported is empty."""
-    for kind, _, payload in adapter.example_payloads():
+    for kind, _, payload in example_payloads(adapter.system, frozenset(adapter.kinds)):
         assert adapter.unsupported(adapter.to_canonical(kind, payload)) == []
 
 

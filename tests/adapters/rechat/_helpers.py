@@ -9,7 +9,7 @@ from typing import Any
 __all__ = ["BRAND", "TASK_ID", "USER_ID", "example", "fixture"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXAMPLES = Path(__file__).parents[3] / "src" / "crmbridge" / "adapters" / "rechat" / "examples"
+EXAMPLES = Path(__file__).parents[3] / "src" / "crmbridge" / "sandbox" / "rechat" / "examples"
 TASK_ID = "736ddda0-f1c0-49e6-8aa7-9d3bef095f42"
 USER_ID = "80a227b2-29a0-11e7-b636-e4a7a08e15d4"
 BRAND = "4df8da09-d50a-43c4-9e61-aadaafd401f5"

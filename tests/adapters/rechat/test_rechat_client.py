@@ -19,7 +19,6 @@ from crmbridge.adapters.rechat.client import (
     raw_item,
     read_page,
 )
-from crmbridge.adapters.rechat.sandbox import UNIMPLEMENTED, RechatSandbox, make_sandbox
 from crmbridge.adapters.rechat.wire import WireContact, WireTask
 from crmbridge.errors import (
     AmbiguousWriteError,
@@ -33,6 +32,7 @@ from crmbridge.errors import (
 from crmbridge.http import AsyncPager
 from crmbridge.sandbox import FaultConfig
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.rechat import UNIMPLEMENTED, RechatSandbox, make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("rechat"))
 DOCUMENTED = set(CONTRACT.operations()) - set(UNIMPLEMENTED)

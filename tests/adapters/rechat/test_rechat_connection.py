@@ -14,10 +14,10 @@ import pytest
 
 import crmbridge
 from crmbridge.adapters.rechat.connection import make_backend
-from crmbridge.adapters.rechat.sandbox import RechatSandbox, make_sandbox
 from crmbridge.canonical import Contact, EmailAddress, Ref, Reminder, Task
 from crmbridge.errors import InvalidIdError, NotFoundError, UnsupportedOperation
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.rechat import RechatSandbox, make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("rechat"))
 DUE = dt.datetime(2030, 5, 1, 9, 30, tzinfo=dt.UTC)

@@ -21,10 +21,10 @@ from crmbridge.adapters.rechat.client import (
     import_uploaded_file,
     upload_contacts_file,
 )
-from crmbridge.adapters.rechat.sandbox import RechatSandbox, make_sandbox
 from crmbridge.errors import AmbiguousWriteError, InvalidIdError, NotFoundError, ValidationError
 from crmbridge.sandbox import FaultConfig
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
+from crmbridge.sandbox.rechat import RechatSandbox, make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("rechat"))
 CSV = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmbridge.adapters.rechat.client import RechatClient
-from crmbridge.adapters.rechat.sandbox import make_sandbox
+from crmbridge.sandbox.rechat import make_sandbox
 
 TASK = {"title": "Recorded showing", "due_date": 1765163654.099, "end_date": 1765170854.099, "task_type": "Call"}
 

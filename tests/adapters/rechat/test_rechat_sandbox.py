@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from crmbridge.adapters.rechat.sandbox import UNIMPLEMENTED, RechatSandbox, RechatSandboxUser, make_sandbox
 from crmbridge.sandbox import FaultConfig
 from crmbridge.sandbox._openapi import OpenAPIContract, openapi_path
+from crmbridge.sandbox.rechat import UNIMPLEMENTED, RechatSandbox, RechatSandboxUser, make_sandbox
 
 CONTRACT = OpenAPIContract(openapi_path("rechat"))
 EXERCISED: set[tuple[str, str]] = set()

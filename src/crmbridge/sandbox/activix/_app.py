@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from crmbridge.adapters.activix._sandbox_comms import CommunicationEndpoints
-from crmbridge.adapters.activix._sandbox_http import guarded, http_exception_handler
-from crmbridge.adapters.activix._sandbox_leads import LeadEndpoints
-from crmbridge.adapters.activix._sandbox_seed import seed_state
-from crmbridge.adapters.activix._sandbox_state import ActivixState
 from crmbridge.sandbox import DEFAULT_TOKEN, DocumentStore, FaultConfig, Sandbox, wrap_with_faults
+from crmbridge.sandbox.activix._comms import CommunicationEndpoints
+from crmbridge.sandbox.activix._http import guarded, http_exception_handler
+from crmbridge.sandbox.activix._leads import LeadEndpoints
+from crmbridge.sandbox.activix._seed import seed_state
+from crmbridge.sandbox.activix._state import ActivixState
 
 __all__ = ["BASE_URL", "SYSTEM", "build_app", "make_sandbox"]
 

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crmbridge.adapters.activix._sandbox_children import (
+from crmbridge.sandbox.activix._children import (
     check_item,
     check_items,
     duplicate_message,
@@ -15,9 +15,9 @@ from crmbridge.adapters.activix._sandbox_children import (
     refresh_validity,
     taken_types,
 )
-from crmbridge.adapters.activix._sandbox_http import Invalid, json_answer, not_found, read_object
-from crmbridge.adapters.activix._sandbox_query import page_of, parse_filters, parse_paging, search_predicate
-from crmbridge.adapters.activix._sandbox_render import (
+from crmbridge.sandbox.activix._http import Invalid, json_answer, not_found, read_object
+from crmbridge.sandbox.activix._query import page_of, parse_filters, parse_paging, search_predicate
+from crmbridge.sandbox.activix._render import (
     ACCOUNT_INCLUDES,
     LEAD_INCLUDES,
     parse_includes,
@@ -28,8 +28,8 @@ from crmbridge.adapters.activix._sandbox_render import (
     render_phone,
     render_vehicle,
 )
-from crmbridge.adapters.activix._sandbox_state import LEAD_FIELDS, WRITABLE_ROLES, ActivixState, Document
-from crmbridge.adapters.activix._sandbox_validate import Errors, check_value
+from crmbridge.sandbox.activix._state import LEAD_FIELDS, WRITABLE_ROLES, ActivixState, Document
+from crmbridge.sandbox.activix._validate import Errors, check_value
 
 __all__ = ["LeadEndpoints"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crmbridge.adapters.rechat._sandbox_contacts import build_contact
-from crmbridge.adapters.rechat._sandbox_state import SandboxState
-from crmbridge.adapters.rechat._sandbox_tasks import new_task_document
-from crmbridge.adapters.rechat._sandbox_users import RechatSandboxUser, seeded_uuid
 from crmbridge.sandbox import SeedData
+from crmbridge.sandbox.rechat._contacts import build_contact
+from crmbridge.sandbox.rechat._state import SandboxState
+from crmbridge.sandbox.rechat._tasks import new_task_document
+from crmbridge.sandbox.rechat._users import RechatSandboxUser, seeded_uuid
 
 __all__ = ["seed_state"]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from crmbridge.adapters.rechat._sandbox_http import validation
+from crmbridge.sandbox.rechat._http import validation
 
 __all__ = [
     "ADDRESS_PARTS",

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crmbridge.adapters.rechat._sandbox_contact_model import GLOBAL_DEFS, global_def_by_name
-from crmbridge.adapters.rechat._sandbox_http import not_found, require_uuid, validation
-from crmbridge.adapters.rechat._sandbox_users import RechatSandboxUser, user_json
 from crmbridge.sandbox import DocumentStore
+from crmbridge.sandbox.rechat._contact_model import GLOBAL_DEFS, global_def_by_name
+from crmbridge.sandbox.rechat._http import not_found, require_uuid, validation
+from crmbridge.sandbox.rechat._users import RechatSandboxUser, user_json
 
 __all__ = ["SandboxState"]
 

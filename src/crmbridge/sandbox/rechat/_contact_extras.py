@@ -9,14 +9,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from crmbridge.adapters.rechat._sandbox_contact_model import global_def_by_name
-from crmbridge.adapters.rechat._sandbox_contacts import (
+from crmbridge.sandbox.rechat._contact_model import global_def_by_name
+from crmbridge.sandbox.rechat._contacts import (
     build_contact,
     refresh,
     render_contact,
     validated_input,
 )
-from crmbridge.adapters.rechat._sandbox_http import (
+from crmbridge.sandbox.rechat._http import (
     Call,
     RechatError,
     no_content,
@@ -28,7 +28,7 @@ from crmbridge.adapters.rechat._sandbox_http import (
     require_uuid,
     validation,
 )
-from crmbridge.adapters.rechat._sandbox_state import SandboxState
+from crmbridge.sandbox.rechat._state import SandboxState
 
 __all__ = [
     "contact_duplicates",

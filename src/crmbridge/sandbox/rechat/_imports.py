@@ -36,9 +36,9 @@ from typing import Any
 
 from starlette.responses import Response
 
-from crmbridge.adapters.rechat._sandbox_contact_model import GLOBAL_DEFS
-from crmbridge.adapters.rechat._sandbox_contacts import build_contact
-from crmbridge.adapters.rechat._sandbox_http import (
+from crmbridge.sandbox.rechat._contact_model import GLOBAL_DEFS
+from crmbridge.sandbox.rechat._contacts import build_contact
+from crmbridge.sandbox.rechat._http import (
     Call,
     RechatError,
     Upload,
@@ -48,7 +48,7 @@ from crmbridge.adapters.rechat._sandbox_http import (
     require_uuid,
     validation,
 )
-from crmbridge.adapters.rechat._sandbox_state import SandboxState
+from crmbridge.sandbox.rechat._state import SandboxState
 
 __all__ = ["CSV_COLUMNS", "FILE_FIELD", "import_csv", "import_xls", "import_xlsx", "upload_file"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crmbridge.adapters.activix._sandbox_children import item_document
-from crmbridge.adapters.activix._sandbox_comms import PRIVATE_FIELDS
-from crmbridge.adapters.activix._sandbox_state import LEAD_FIELDS, ActivixState, Document
-from crmbridge.adapters.activix._sandbox_validate import format_timestamp
 from crmbridge.sandbox import SeedData
+from crmbridge.sandbox.activix._children import item_document
+from crmbridge.sandbox.activix._comms import PRIVATE_FIELDS
+from crmbridge.sandbox.activix._state import LEAD_FIELDS, ActivixState, Document
+from crmbridge.sandbox.activix._validate import format_timestamp
 
 __all__ = ["CALL_STATUSES", "METHODS", "seed_state"]
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import phonenumbers
 
-from crmbridge.adapters.activix._sandbox_http import Invalid
+from crmbridge.sandbox.activix._http import Invalid
 
 __all__ = [
     "Errors",

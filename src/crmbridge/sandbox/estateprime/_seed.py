@@ -3,7 +3,7 @@
 Records are spread over the two seeded years (:data:`crmbridge.sandbox.SEED_EPOCH`), their
 ``date_created`` growing with the id as in a real account, and they reference only ids that
 exist: seeded contacts, the lookup lists, and the users, offices and listings of
-:mod:`._sandbox_lookups`. They exercise the documented shapes: companies with contact details
+:mod:`._lookups`. They exercise the documented shapes: companies with contact details
 and contacts without a company name, custom field values of each defined type, online events with
 a remote meeting and offline ones with ``null``, all-day events.
 """
@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from crmbridge.adapters.estateprime._sandbox_lookups import (
+from crmbridge.sandbox import DocumentStore, SeedData
+from crmbridge.sandbox.estateprime._lookups import (
     COMMUNICATION_CHANNELS,
     COMMUNICATION_TAGS,
     CONTACT_SOURCES,
@@ -29,7 +30,6 @@ from crmbridge.adapters.estateprime._sandbox_lookups import (
     USER_IDS,
     ids,
 )
-from crmbridge.sandbox import DocumentStore, SeedData
 
 __all__ = ["SEED_MARKER", "seed_store"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crmbridge.adapters.activix._sandbox_http import Invalid
-from crmbridge.adapters.activix._sandbox_state import LEAD_FIELDS, USER_ROLES, ActivixState, Document
+from crmbridge.sandbox.activix._http import Invalid
+from crmbridge.sandbox.activix._state import LEAD_FIELDS, USER_ROLES, ActivixState, Document
 
 __all__ = [
     "ACCOUNT_INCLUDES",

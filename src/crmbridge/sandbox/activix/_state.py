@@ -1,7 +1,7 @@
 """The Activix sandbox's state: typed access to the document store, with per-lead indexes.
 
 Documents are kept as the sandbox's own JSON (timestamps already in the UTC wire form, so they
-compare as strings). Reading them back as API objects is :mod:`._sandbox_render`'s job.
+compare as strings). Reading them back as API objects is :mod:`._render`'s job.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from crmbridge.adapters.activix._sandbox_http import not_found
-from crmbridge.adapters.activix._sandbox_validate import Kind, format_timestamp
 from crmbridge.sandbox import DocumentStore
+from crmbridge.sandbox.activix._http import not_found
+from crmbridge.sandbox.activix._validate import Kind, format_timestamp
 
 __all__ = [
     "CHILDREN",

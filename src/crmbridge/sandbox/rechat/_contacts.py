@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from crmbridge.adapters.rechat._sandbox_contact_model import (
+from crmbridge.sandbox.rechat._contact_model import (
     apply_attribute,
     attribute_value,
     clear_other_primaries,
@@ -16,7 +16,7 @@ from crmbridge.adapters.rechat._sandbox_contact_model import (
     read_model,
     search_text,
 )
-from crmbridge.adapters.rechat._sandbox_http import (
+from crmbridge.sandbox.rechat._http import (
     Call,
     bad_request,
     no_content,
@@ -32,7 +32,7 @@ from crmbridge.adapters.rechat._sandbox_http import (
     require_uuid,
     validation,
 )
-from crmbridge.adapters.rechat._sandbox_state import SandboxState
+from crmbridge.sandbox.rechat._state import SandboxState
 
 __all__ = [
     "CONTACT_ORDER_FIELDS",

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from crmbridge.adapters.estateprime._sandbox_lookups import API_USER_ID
-from crmbridge.adapters.estateprime._sandbox_validate import (
+from crmbridge.sandbox import DocumentStore
+from crmbridge.sandbox.estateprime._lookups import API_USER_ID
+from crmbridge.sandbox.estateprime._validate import (
     COMMUNICATION_CREATE,
     COMMUNICATION_FILTERS,
     CONTACT_CREATE,
@@ -24,7 +25,6 @@ from crmbridge.adapters.estateprime._sandbox_validate import (
     ObjectSpec,
     check_object,
 )
-from crmbridge.sandbox import DocumentStore
 
 __all__ = [
     "CALENDAR",

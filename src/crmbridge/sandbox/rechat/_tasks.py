@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from crmbridge.adapters.rechat._sandbox_contacts import render_contact
-from crmbridge.adapters.rechat._sandbox_http import (
+from crmbridge.sandbox.rechat._contacts import render_contact
+from crmbridge.sandbox.rechat._http import (
     Call,
     no_content,
     not_found,
@@ -24,7 +24,7 @@ from crmbridge.adapters.rechat._sandbox_http import (
     require_uuid,
     validation,
 )
-from crmbridge.adapters.rechat._sandbox_state import SandboxState
+from crmbridge.sandbox.rechat._state import SandboxState
 
 __all__ = [
     "TASK_ORDER_FIELDS",

@@ -33,17 +33,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from crmbridge.adapters.estateprime._sandbox_lookups import LOOKUPS
-from crmbridge.adapters.estateprime._sandbox_records import (
-    CALENDAR,
-    KINDS,
-    Kind,
-    build_record,
-    list_page,
-    patch_record,
-)
-from crmbridge.adapters.estateprime._sandbox_seed import seed_store
-from crmbridge.adapters.estateprime._sandbox_validate import Invalid
 from crmbridge.sandbox import (
     DEFAULT_TOKEN,
     DocumentStore,
@@ -53,6 +42,17 @@ from crmbridge.sandbox import (
     read_json_body,
     wrap_with_faults,
 )
+from crmbridge.sandbox.estateprime._lookups import LOOKUPS
+from crmbridge.sandbox.estateprime._records import (
+    CALENDAR,
+    KINDS,
+    Kind,
+    build_record,
+    list_page,
+    patch_record,
+)
+from crmbridge.sandbox.estateprime._seed import seed_store
+from crmbridge.sandbox.estateprime._validate import Invalid
 
 __all__ = ["BASE_URL", "DEFAULT_TOKEN", "SYSTEM", "make_sandbox"]
 

@@ -23,11 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crmbridge.adapters.rechat import _sandbox_contact_extras as extras
-from crmbridge.adapters.rechat import _sandbox_contacts as contacts
-from crmbridge.adapters.rechat import _sandbox_imports as imports
-from crmbridge.adapters.rechat import _sandbox_tasks as tasks
-from crmbridge.adapters.rechat._sandbox_http import (
+from crmbridge.sandbox import DEFAULT_TOKEN, DocumentStore, FaultConfig, Sandbox, read_json_body, wrap_with_faults
+from crmbridge.sandbox.rechat import _contact_extras as extras
+from crmbridge.sandbox.rechat import _contacts as contacts
+from crmbridge.sandbox.rechat import _imports as imports
+from crmbridge.sandbox.rechat import _tasks as tasks
+from crmbridge.sandbox.rechat._http import (
     Call,
     RechatError,
     Upload,
@@ -37,10 +38,9 @@ from crmbridge.adapters.rechat._sandbox_http import (
     query_list,
     validation,
 )
-from crmbridge.adapters.rechat._sandbox_seed import seed_state
-from crmbridge.adapters.rechat._sandbox_state import SandboxState
-from crmbridge.adapters.rechat._sandbox_users import RechatSandboxUser, check_users, default_users
-from crmbridge.sandbox import DEFAULT_TOKEN, DocumentStore, FaultConfig, Sandbox, read_json_body, wrap_with_faults
+from crmbridge.sandbox.rechat._seed import seed_state
+from crmbridge.sandbox.rechat._state import SandboxState
+from crmbridge.sandbox.rechat._users import RechatSandboxUser, check_users, default_users
 
 __all__ = [
     "BASE_URL",

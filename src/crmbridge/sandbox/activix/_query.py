@@ -9,8 +9,8 @@ from typing import Any
 
 from starlette.datastructures import URL
 
-from crmbridge.adapters.activix._sandbox_state import ActivixState, Document
-from crmbridge.adapters.activix._sandbox_validate import Errors, parse_date
+from crmbridge.sandbox.activix._state import ActivixState, Document
+from crmbridge.sandbox.activix._validate import Errors, parse_date
 
 __all__ = ["DEFAULT_PER_PAGE", "Predicate", "page_of", "parse_filters", "parse_paging", "search_predicate"]
 

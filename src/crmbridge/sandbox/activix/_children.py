@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmbridge.adapters.activix._sandbox_state import ActivixState, Document
-from crmbridge.adapters.activix._sandbox_validate import Errors, check_value, to_e164, valid_email
+from crmbridge.sandbox.activix._state import ActivixState, Document
+from crmbridge.sandbox.activix._validate import Errors, check_value, to_e164, valid_email
 
 __all__ = ["check_item", "check_items", "duplicate_message", "item_document", "refresh_validity", "taken_types"]
 

@@ -18,11 +18,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crmbridge.adapters.activix._sandbox_children import item_document
-from crmbridge.adapters.activix._sandbox_http import Invalid, json_answer, read_object
-from crmbridge.adapters.activix._sandbox_render import render_call_log, render_communication
-from crmbridge.adapters.activix._sandbox_state import LEAD_FIELDS, ActivixState, Document
-from crmbridge.adapters.activix._sandbox_validate import Errors, Kind, check_value, to_e164
+from crmbridge.sandbox.activix._children import item_document
+from crmbridge.sandbox.activix._http import Invalid, json_answer, read_object
+from crmbridge.sandbox.activix._render import render_call_log, render_communication
+from crmbridge.sandbox.activix._state import LEAD_FIELDS, ActivixState, Document
+from crmbridge.sandbox.activix._validate import Errors, Kind, check_value, to_e164
 
 __all__ = ["PRIVATE_FIELDS", "CommunicationEndpoints"]
 
