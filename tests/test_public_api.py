@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import crmbridge
 import crmbridge.adapters
 import crmbridge.canonical
@@ -109,8 +111,8 @@ EXPECTED = {
         "ServerError",
         "UnresolvedReference",
         "UnsupportedKind",
+        "UnprocessableRequestError",
         "UnsupportedOperation",
-        "ValidationError",
         "status_error_class",
     },
 }
@@ -122,6 +124,17 @@ def test_exported_names_are_pinned() -> None:
         assert set(module.__all__) == names, module.__name__
         for name in names:
             assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_validation_error_is_a_deprecated_alias_of_unprocessable_request_error() -> None:
+    """The former name of the 400/422 error still imports, warns, and is the same class."""
+    with pytest.warns(DeprecationWarning, match="UnprocessableRequestError"):
+        from crmbridge.errors import ValidationError
+    assert ValidationError is crmbridge.errors.UnprocessableRequestError
+    assert crmbridge.errors.status_error_class(422) is ValidationError
+    assert "ValidationError" not in crmbridge.errors.__all__
+    with pytest.raises(AttributeError, match="NoSuchError"):
+        _ = crmbridge.errors.NoSuchError  # type: ignore[attr-defined]
 
 
 def test_canonical_imports_no_adapter() -> None:
