@@ -132,3 +132,23 @@ def test_lines_are_ascii_json_so_any_text_survives(tmp_path: Path) -> None:
     assert line.isascii()
     assert json.loads(line)["record"] == {"first_name": "Zo\ud800e ü"}
     state.close()
+
+
+def test_lines_carry_the_transport_envelope(tmp_path: Path) -> None:
+    """Each line has id (unique, the same when re-derived), type (kind and op) and subject (the ref)."""
+    sandbox = estateprime(3)
+    out = tmp_path / "feed.ndjson"
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        feed(crm, output=out, state=tmp_path / "s.db", kinds=["event"], name="f")
+        crm.delete(crmbridge.Ref("estateprime", "event", "1"))
+        feed(crm, output=out, state=tmp_path / "s.db", kinds=["event"], name="f")
+    emitted = lines(out)
+    assert len({line["id"] for line in emitted}) == len(emitted)
+    assert [line["type"] for line in emitted] == ["crmbridge.event.upserted"] * (len(emitted) - 1) + [
+        "crmbridge.event.deleted"
+    ]
+    assert all(line["subject"] == line["ref"] for line in emitted)
+    first = emitted[0]
+    fingerprint = crmbridge.sync.fingerprint(crmbridge.Event.model_validate(first["record"]))
+    again = feed_module.envelope("f", first["seq"], "event", first["ref"], fingerprint)
+    assert again == {"id": first["id"], "type": first["type"], "subject": first["subject"]}

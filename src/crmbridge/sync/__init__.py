@@ -1,19 +1,23 @@
 """Migration and feed machinery: the state store and the migration engine."""
 
-from crmbridge.sync._feed import FeedReport, feed
+from crmbridge.sync._feed import FeedReport, envelope, feed, feed_to_log
 from crmbridge.sync._migrate import KIND_ORDER, KindReport, MigrationReport, fingerprint, migrate
-from crmbridge.sync._state import Failure, Intent, StateStore, engine_url
+from crmbridge.sync._state import DeadLetter, Failure, Intent, LogEntry, StateStore, engine_url
 
 __all__ = [
     "KIND_ORDER",
+    "DeadLetter",
     "Failure",
     "FeedReport",
     "Intent",
     "KindReport",
+    "LogEntry",
     "MigrationReport",
     "StateStore",
     "engine_url",
+    "envelope",
     "feed",
+    "feed_to_log",
     "fingerprint",
     "migrate",
 ]
