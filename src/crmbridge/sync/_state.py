@@ -94,9 +94,9 @@ feed_log = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("ref", sa.String(300), nullable=False),
     sa.Column("entry", sa.Text, nullable=False),
-    sa.Column("delivered", sa.Boolean, nullable=False, default=False),
+    sa.Column("settled", sa.Boolean, nullable=False, default=False),  # delivered, or a dead letter
     sa.Index("feed_log_by_kind", "feed", "kind", "seq"),
-    sa.Index("feed_log_undelivered", "feed", "delivered", "seq"),
+    sa.Index("feed_log_unsettled", "feed", "settled", "seq"),
 )
 feed_dead_letters = sa.Table(
     "feed_dead_letters",
@@ -481,35 +481,35 @@ class StateStore:
         *,
         after: int = 0,
         kind: str | None = None,
-        undelivered: bool = False,
+        unsettled: bool = False,
         limit: int = BATCH_ROWS,
     ) -> list[LogEntry]:
-        """Up to ``limit`` log entries of ``feed`` with seq above ``after``, in seq order."""
+        """Up to ``limit`` log entries of ``feed`` above seq ``after`` (only unsettled ones if asked), in seq order."""
         query = sa.select(feed_log.c.seq, feed_log.c.kind, feed_log.c.ref, feed_log.c.entry).where(
             feed_log.c.feed == feed, feed_log.c.seq > after
         )
         if kind is not None:
             query = query.where(feed_log.c.kind == kind)
-        if undelivered:
-            query = query.where(feed_log.c.delivered.is_(False))
+        if unsettled:
+            query = query.where(feed_log.c.settled.is_(False))
         with self.engine.connect() as db:
             rows = db.execute(query.order_by(feed_log.c.seq).limit(limit)).all()
         return [LogEntry(int(r.seq), r.kind, r.ref, r.entry) for r in rows]
 
     def log_delivered(self, feed: str, seq: int) -> None:
-        """The change ``seq`` of ``feed`` reached its receiver: mark it and drop its dead letter, if any."""
+        """The change ``seq`` of ``feed`` reached its receiver: settle it and drop its dead letter, if any."""
         with self.engine.begin() as db:
-            db.execute(sa.update(feed_log).where(feed_log.c.feed == feed, feed_log.c.seq == seq).values(delivered=True))
+            db.execute(sa.update(feed_log).where(feed_log.c.feed == feed, feed_log.c.seq == seq).values(settled=True))
             db.execute(
                 sa.delete(feed_dead_letters).where(feed_dead_letters.c.feed == feed, feed_dead_letters.c.seq == seq)
             )
 
     def dead_letter(self, feed: str, seq: int, ref: str, attempts: int, reason: str) -> None:
-        """Give up on the change ``seq`` for now: it goes to the dead letters (and counts as handled)."""
+        """Give up on the change ``seq`` for now: it goes to the dead letters (and is settled)."""
         values = {"feed": feed, "seq": seq, "ref": ref, "attempts": attempts, "reason": reason, "at": _now()}
         with self.engine.begin() as db:
             db.execute(self._upsert(feed_dead_letters, values, ["feed", "seq"]))
-            db.execute(sa.update(feed_log).where(feed_log.c.feed == feed, feed_log.c.seq == seq).values(delivered=True))
+            db.execute(sa.update(feed_log).where(feed_log.c.feed == feed, feed_log.c.seq == seq).values(settled=True))
 
     def dead_letters(self, feed: str | None = None) -> list[DeadLetter]:
         """The dead letters of ``feed`` (of every feed when None), in seq order."""
