@@ -155,3 +155,46 @@ def test_unknown_destinations_are_refused(url: str) -> None:
     """Only duckdb:///path and postgresql:// URLs are destinations; anything else is a clear ValueError."""
     with pytest.raises(ValueError, match="duckdb"):
         crm_dlt.destination_of(url)
+
+
+def test_cli_feed_to_duckdb_and_its_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`feed --to duckdb:///FILE` loads the CRM; other URLs and --to with --webhook exit 2; a dead server exits 3."""
+    from typer.testing import CliRunner
+
+    from crmbridge.cli import app
+    from crmbridge.sandbox import serve_in_thread
+
+    runner = CliRunner()
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))  # dlt's pipelines folder, out of the home folder
+    sandbox = make_sandbox("estateprime", seed_records=3, seed=5)
+    database = tmp_path / "crm.duckdb"
+    state = ["--state", str(tmp_path / "s.db"), "--kinds", "contact"]
+    with serve_in_thread(sandbox) as base_url:
+        monkeypatch.setenv("CRMBRIDGE_ESTATEPRIME_TOKEN", sandbox.token)
+        monkeypatch.setenv("CRMBRIDGE_ESTATEPRIME_BASE_URL", base_url)
+        loaded = runner.invoke(app, ["feed", "estateprime", "--to", f"duckdb:///{database}", *state])
+        other = runner.invoke(app, ["feed", "estateprime", "--to", "mysql://h/db", *state])
+        both = runner.invoke(
+            app, ["feed", "estateprime", "--to", f"duckdb:///{database}", "--webhook", "http://x/", *state]
+        )
+        dead = runner.invoke(app, ["feed", "estateprime", "--to", "postgresql://u:pw-s3cret@127.0.0.1:1/db", *state])
+    assert loaded.exit_code == 0, loaded.output
+    rows = _duckdb_query(database)("select ref from crmbridge_estateprime.contact order by ref")
+    assert [row["ref"] for row in rows] == [f"estateprime:contact:{i}" for i in (1, 2, 3)]
+    assert (other.exit_code, both.exit_code) == (2, 2)
+    assert "duckdb:///" in other.output
+    assert dead.exit_code == 3, dead.output
+    assert "pw-s3cret" not in dead.output
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://me@db/crm", "postgresql://me:@db/crm"),
+        ("postgresql://me:pw@db/crm", "postgresql://me:pw@db/crm"),
+        ("postgresql://db/crm", "postgresql://db/crm"),
+    ],
+)
+def test_postgres_urls_get_an_empty_password_where_they_name_none(url: str, expected: str) -> None:
+    """dlt requires a password: a URL without one gets an empty one (libpq then uses .pgpass or trust)."""
+    assert crm_dlt._with_password(url) == expected

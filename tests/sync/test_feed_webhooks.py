@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import random
 import threading
 from collections.abc import Iterator
@@ -170,20 +171,24 @@ def test_each_change_arrives_as_a_signed_cloudevent(tmp_path: Path) -> None:
     state.close()
 
 
-def test_a_receiver_failing_30_percent_gets_every_change(tmp_path: Path) -> None:
-    """With 30 % of deliveries failing, retries bring every change, in order per record, none lost."""
+def test_a_receiver_failing_30_percent_gets_every_change(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With 30 % of deliveries failing, retries bring every change, in order per record, none lost, no secret logged."""
+    caplog.set_level(logging.DEBUG)
     sandbox = estateprime(12)
-    state = StateStore(tmp_path / "s.db")
+    path = tmp_path / "s.db"  # a file path: each call opens and closes its store
     with (
         receiver(fail_rate=0.3) as seen,
         WebhookSender(seen.url, SECRET, attempts=8) as sender,
         crmbridge.connect("estateprime", **sandbox.client_options()) as crm,
     ):
-        first = feed_webhooks(crm, sender, state=state)
+        first = feed_webhooks(crm, sender, state=path)
         edit_and_delete(sandbox, crm)
-        second = feed_webhooks(crm, sender, state=state)
+        second = feed_webhooks(crm, sender, state=path)
     assert seen.failures > 5  # the faults really happened
+    assert "retry" in caplog.text.lower()  # stamina logged the retries...
+    assert SECRET.removeprefix("whsec_") not in caplog.text  # ...and nothing logged the secret
     assert first.dead == second.dead == []
+    state = StateStore(path)
     assert state.dead_letters() == []
     assert_all_arrived_in_order(seen, logged(state))
     state.close()

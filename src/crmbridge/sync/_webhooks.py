@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -231,11 +234,21 @@ def _deliver_one(
     report.delivered += 1
 
 
+@contextmanager
+def _opened(state: StateStore | str | Path) -> Iterator[StateStore]:
+    store = state if isinstance(state, StateStore) else StateStore(state)
+    try:
+        yield store
+    finally:
+        if store is not state:
+            store.close()
+
+
 def feed_webhooks(
     connection: Connection,
     sender: WebhookSender,
     *,
-    state: StateStore,
+    state: StateStore | str | Path = "crmbridge-feed.db",
     kinds: list[str] | None = None,
     account: str | None = None,
     full_scan: bool = False,
@@ -243,20 +256,23 @@ def feed_webhooks(
     """Log the CRM's changes since the last run and deliver every undelivered change through ``sender``.
 
     The feed is named ``webhook:`` + its CloudEvents source (:func:`webhook_source`), so each
-    CRM account has its own seqs, log and dead letters in ``state``.
+    CRM account has its own seqs, log and dead letters in ``state`` (a store, a SQLite file or a
+    ``postgresql://`` URL).
     """
     name = WEBHOOK_FEED_PREFIX + webhook_source(connection.system, account)
-    logged = feed_to_log(connection, state=state, kinds=kinds, name=name, full_scan=full_scan)
-    report = _deliver(state, name, sender, from_seq=None)
+    with _opened(state) as store:
+        logged = feed_to_log(connection, state=store, kinds=kinds, name=name, full_scan=full_scan)
+        report = _deliver(store, name, sender, from_seq=None)
     report.feed = logged
     return report
 
 
-def replay_webhooks(state: StateStore, sender: WebhookSender, *, from_seq: int) -> WebhookReport:
+def replay_webhooks(state: StateStore | str | Path, sender: WebhookSender, *, from_seq: int) -> WebhookReport:
     """Send every logged change from ``from_seq`` on again, in seq order, for each webhook feed in ``state``."""
     total = WebhookReport()
-    for feed in state.log_feeds(WEBHOOK_FEED_PREFIX):
-        report = _deliver(state, feed, sender, from_seq=from_seq)
-        total.delivered += report.delivered
-        total.dead.extend(report.dead)
+    with _opened(state) as store:
+        for feed in store.log_feeds(WEBHOOK_FEED_PREFIX):
+            report = _deliver(store, feed, sender, from_seq=from_seq)
+            total.delivered += report.delivered
+            total.dead.extend(report.dead)
     return total
