@@ -275,12 +275,26 @@ def test_cli_delivers_replays_and_keeps_the_secret_out_of_its_output(
         no_secret = runner.invoke(app, ["feed", "estateprime", "--webhook", seen.url, "--state", str(state)])
         unset = runner.invoke(app, ["feed", "replay", "--from-seq", "1", "--webhook", seen.url, "--secret-env", "NOPE"])
         no_seq = runner.invoke(app, ["feed", "replay", *common])
+        monkeypatch.setenv("BAD_SECRET", "whsec_s3cr3")
+        bad = runner.invoke(
+            app, ["feed", "replay", "--from-seq", "1", "--webhook", seen.url, "--secret-env", "BAD_SECRET"]
+        )
     store = StateStore(state)
     assert store.dead_letters() == []
     store.close()
     assert {event["subject"] for event in seen.events} == {f"estateprime:contact:{i}" for i in (1, 2, 3)}
     assert {event["source"] for event in seen.events} == {"/crmbridge/estateprime/127.0.0.1"}
-    assert (no_secret.exit_code, unset.exit_code, no_seq.exit_code) == (2, 2, 2)
-    for result in (fed, replayed, no_secret, unset, no_seq):
+    assert (no_secret.exit_code, unset.exit_code, no_seq.exit_code, bad.exit_code) == (2, 2, 2, 2)
+    assert "s3cr3" not in bad.output
+    for result in (fed, replayed, no_secret, unset, no_seq, bad):
         assert SECRET not in result.output
         assert SECRET.removeprefix("whsec_") not in result.output
+
+
+def test_urls_in_messages_lose_their_credentials() -> None:
+    """Destinations and receivers are named without user info, query or fragment; a bad URL is named as such."""
+    from crmbridge._feed_targets import _redacted
+
+    assert _redacted("postgresql://me:pw@db:5432/crm?sslkey=k#x") == "postgresql://db:5432/crm"
+    assert _redacted("https://hooks.example/in?token=abc") == "https://hooks.example/in"
+    assert _redacted("postgresql://db:port/crm") == "<invalid URL>"
