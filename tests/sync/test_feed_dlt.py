@@ -96,6 +96,13 @@ def assert_tables_match(query: Query, dataset: str, crm: crmbridge.Connection) -
                     f"select count(*) as n from {dataset}.{kind}__{field} where _dlt_parent_id = '{row['_dlt_id']}'"
                 )
                 assert children[0]["n"] == count, (ref, field)
+        tables = query(f"select table_name from information_schema.tables where table_schema = '{dataset}'")
+        roots = {row["_dlt_id"] for row in rows.values()}
+        for table in (t["table_name"] for t in tables if t["table_name"].startswith(f"{kind}__")):
+            orphans = [
+                r for r in query(f"select _dlt_root_id from {dataset}.{table}") if r["_dlt_root_id"] not in roots
+            ]
+            assert orphans == [], table  # a deleted record's list items went with it
 
 
 def loads_of(query: Query, dataset: str, kind: str) -> list[str]:
