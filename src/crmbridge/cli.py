@@ -281,12 +281,26 @@ def feed_command(
     token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
     base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
     option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+    to: Annotated[str | None, typer.Option(help="Load into duckdb:///FILE or postgresql://URL (dlt).")] = None,
+    webhook: Annotated[str | None, typer.Option(help="POST each change here (signed CloudEvents).")] = None,
+    secret_env: Annotated[str | None, typer.Option(help="Variable holding the webhook secret.")] = None,
+    from_seq: Annotated[int | None, typer.Option(help="'feed replay': re-deliver from this seq.", min=1)] = None,
 ) -> None:
-    """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
+    """Append the CRM's changes since the last run as NDJSON lines (or --to a database, or to a --webhook).
+
+    'crmbridge feed replay --from-seq N --webhook URL --secret-env NAME' delivers the logged changes again.
+    """
+    from crmbridge._feed_targets import feed_elsewhere, replay
     from crmbridge.sync import feed
 
+    if crm == "replay":
+        replay(state=state, webhook=webhook, secret_env=secret_env, from_seq=from_seq)
+        return
     with _connect(crm, token, base_url, option) as connection:
         try:
+            if to or webhook:
+                feed_elsewhere(connection, state, kinds, full_scan, to, webhook, secret_env, base_url)
+                return
             result = feed(
                 connection,
                 output=sys.stdout if output == "-" else output,
