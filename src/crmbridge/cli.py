@@ -208,6 +208,7 @@ def _fail_on_stopped_run(error: JobLocked | RunInterrupted) -> NoReturn:
     raise typer.Exit(4 if isinstance(error, JobLocked) else 3) from None
 
 
+_STATE_HELP = "State store: a SQLite file or a postgresql:// URL."
 _WAIT_HELP = "Seconds to wait for another run of the same job (default: refuse at once)."
 
 
@@ -216,9 +217,8 @@ def migrate_command(
     source: Annotated[str, typer.Option("--from", help="Source CRM.")],
     target: Annotated[str, typer.Option("--to", help="Target CRM.")],
     kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all both have).")] = None,
-    state: Annotated[Path, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")] = Path(
-        "crmbridge-state.db"
-    ),
+    # A str, not a Path: a Path would fold "postgresql://" into "postgresql:/".
+    state: Annotated[str, typer.Option(help=_STATE_HELP)] = "crmbridge-state.db",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and translate, write nothing.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
     link: Annotated[list[str], typer.Option(help="Fixed counterpart, SOURCE_REF=TARGET_REF (users).")] = [],  # noqa: B006
@@ -278,9 +278,8 @@ def feed_command(
     crm: Annotated[str, typer.Argument(help="The CRM to follow.")],
     output: Annotated[str, typer.Option(help="NDJSON file to append to, or - for standard output.")] = "-",
     kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all).")] = None,
-    state: Annotated[Path, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")] = Path(
-        "crmbridge-feed.db"
-    ),
+    # A str, not a Path: a Path would fold "postgresql://" into "postgresql:/".
+    state: Annotated[str, typer.Option(help=_STATE_HELP)] = "crmbridge-feed.db",
     full_scan: Annotated[bool, typer.Option("--full-scan", help="Read everything (finds deletions).")] = False,
     token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
     base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,

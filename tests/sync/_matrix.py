@@ -8,13 +8,18 @@ landed exactly that, once per source record.
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import crmbridge
 from crmbridge import Connection, Record, Ref
@@ -26,11 +31,15 @@ __all__ = [
     "Direction",
     "Landed",
     "check_exactly_once",
+    "cli_env",
+    "cli_migrate",
     "connect",
     "expected_copies",
     "landed",
+    "linked_count",
     "links_for",
     "seeded_source",
+    "without_faults",
 ]
 
 
@@ -227,3 +236,55 @@ def check_exactly_once(got: Landed, clean: Landed) -> dict[str, int]:
     }
     assert not differ, f"{len(differ)} copies differ from their source: {sorted(differ)[:5]}"
     return {"records": len(got.crosswalk), "duplicated": len(duplicated), "lost": len(lost)}
+
+
+# -- the same migrations through the CLI, against sandboxes served over loopback -------------------
+
+
+def _served_base(sandbox: Sandbox, url: str) -> str:
+    """The base URL of ``sandbox`` served at ``url`` (its API's path kept: Activix's ``/v2``)."""
+    return url + urlsplit(sandbox.base_url).path.rstrip("/")
+
+
+def cli_env(source: Sandbox, source_url: str, target: Sandbox, target_url: str) -> dict[str, str]:
+    """The environment of a CLI run between ``source`` and ``target`` served at those URLs."""
+    env = {**os.environ}
+    for box, url in ((source, source_url), (target, target_url)):
+        env[f"CRMBRIDGE_{box.system.upper()}_TOKEN"] = box.token
+        env[f"CRMBRIDGE_{box.system.upper()}_BASE_URL"] = _served_base(box, url)
+    return env
+
+
+def cli_migrate(direction: Direction, state: Path | str, links: Mapping[Ref, Ref], target: Sandbox) -> list[str]:
+    """``crmbridge migrate`` for ``direction`` (``target``: a sandbox like the served one, for its options)."""
+    options = {**OPTIONS[target.system], **target.extra_client_options}
+    if target.system == "rechat":
+        options["default_owner"] = _default_user(target).id
+    return [
+        sys.executable,
+        "-m",
+        "crmbridge.cli",
+        "migrate",
+        "--from",
+        direction.source,
+        "--to",
+        direction.target,
+        "--kinds",
+        ",".join(direction.kinds),
+        "--state",
+        str(state),
+        *(f"--link={a}={b}" for a, b in links.items()),
+        *(f"--to-option={k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in options.items()),
+        *(f"--convert={a}={b}" for a, b in direction.conversions),
+    ]
+
+
+def linked_count(state: Path) -> int:
+    """How many records a migration has linked so far (read while it runs: the store is in WAL mode)."""
+    if not state.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM crosswalk").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # the tables are not created yet
