@@ -137,3 +137,18 @@ def test_sqlite_schema_creation_retries_while_another_process_creates(
     monkeypatch.setattr(state_module, "SCHEMA_ATTEMPTS", 2)
     with pytest.raises(sa.exc.OperationalError):
         StateStore(tmp_path / "t.db")
+
+
+def test_the_run_errors_survive_pickling() -> None:
+    """JobLocked and RunInterrupted keep their fields through pickle (multiprocessing, task queues)."""
+    import pickle
+    from datetime import UTC, datetime
+
+    from crmbridge.errors import RunInterrupted
+
+    locked = pickle.loads(pickle.dumps(JobLocked("migrate a->b", ELSEWHERE, datetime(2030, 1, 2, tzinfo=UTC))))
+    assert (locked.job, locked.holder, locked.expires_at.year) == ("migrate a->b", ELSEWHERE, 2030)
+    assert "2030-01-02 00:00:00 UTC" in str(locked)
+    stopped = pickle.loads(pickle.dumps(RunInterrupted("a->b", ConnectionError("down"))))
+    assert stopped.job == "a->b"
+    assert "re-run to resume" in str(stopped)
