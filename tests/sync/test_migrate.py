@@ -416,3 +416,24 @@ def test_an_update_whose_answer_was_lost_is_reported_and_sent_again(
     assert "sent again on the next run" in first.failures[0]["reason"]
     assert (second.kinds["contact"].updated, second.failures) == (1, [])
     assert [c.last_name for c in leads(ax)].count("Renamed") == 1
+
+
+def test_an_earlier_lost_create_that_cannot_be_searched_for_holds_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier unconfirmed create whose body cannot be built now is reported; the checkpoint stays before it."""
+    ep, ax = source(4), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        owned = next(c for c in src.list("contact") if c.owners)  # type: ignore[attr-defined]
+        with monkeypatch.context() as patched:
+            patched.setattr(migrate_module, "SETTLE_ROUNDS", 0)
+            patched.setattr(dst, "create", _answer_lost_for(dst, owned.first_name, applied=True))  # type: ignore[attr-defined]
+            migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db")  # no users' counterparts
+    state = StateStore(tmp_path / "s.db")
+    checkpoint = state.checkpoint(second.job, "contact")
+    assert [str(i.source) for i in state.pending_intents("activix")] == [str(owned.ref)]
+    state.close()
+    assert any(f["source"] == str(owned.ref) and "could not reconcile" in f["reason"] for f in second.failures)
+    assert checkpoint is not None
+    assert checkpoint < owned.updated_at  # type: ignore[attr-defined]

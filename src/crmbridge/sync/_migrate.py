@@ -11,8 +11,8 @@ them):
    reference has no counterpart yet is not written with a dangling id but recorded as a failure.
    A record with an unconfirmed create of an earlier run (a crash, a kill, an ambiguous network
    failure) is not written: after the read it is settled as in step 3 (once), then written if
-   the create did not happen. Those of earlier runs the read did not return are read by id, or, from a CRM
-   that cannot read one record by id (Activix communications), by one full listing.
+   the create did not happen. Those the read did not return are read by id, or, from a CRM that
+   cannot read one record by id (Activix communications), by one full listing.
 3. **Settle** the unconfirmed creates (sent, answer lost): the target is searched for a record
    holding what the create would have written (:func:`holds`: compared the way the target
    stores it, so a ``null`` it stores as ``false``, or keys it adds as ``null``, still match);
@@ -267,9 +267,8 @@ class _Run:
             if changed is not None and (newest is None or changed > newest):
                 newest = changed
         self.fetch_unread(kind, counts, waiting)
-        for record in self.reconcile(kind, counts, self.earlier).values():
-            changed = changed_at(record)
-            if not self.write(kind, record, counts) and changed is not None:
+        for changed in self.settle_earlier(kind, counts):
+            if changed is not None:
                 oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
         for changed in self.settle(kind, counts):
             if changed is not None:
@@ -280,6 +279,16 @@ class _Run:
         mark = oldest_failure - timedelta(microseconds=1) if oldest_failure is not None else newest
         if not self.dry_run and mark is not None and mark != since:
             self.state.set_checkpoint(self.report.job, kind, mark)
+
+    def settle_earlier(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
+        """Settle the earlier runs' unconfirmed creates once; the change times of those left unsettled."""
+        not_created = self.reconcile(kind, counts, self.earlier)
+        for source, record in self.earlier.items():
+            if source in not_created:
+                if not self.write(kind, record, counts):
+                    yield changed_at(record)
+            elif self.state.target_of(source, self.target.system) is None:
+                yield changed_at(record)  # it could not be searched for (reported): the intent waits
 
     def earlier_intents(self, kind: str) -> set[Ref]:
         """The source records of ``kind`` whose create an earlier run started and never confirmed."""
@@ -329,8 +338,11 @@ class _Run:
             pending, self.unsettled = self.unsettled, {}
             not_created = self.reconcile(kind, counts, {source: self.in_hand[source] for source in pending})
             for source, changed in pending.items():
-                if source in not_created and not self.write(kind, not_created[source], counts):
-                    yield changed
+                if source in not_created:
+                    if not self.write(kind, not_created[source], counts):
+                        yield changed
+                elif self.state.target_of(source, self.target.system) is None:
+                    yield changed  # it could not be searched for (reported): the intent waits for the next run
         for source, changed in self.unsettled.items():
             reason = "the create failed ambiguously and could not be settled in this run"
             self.fail(kind, counts, source, f"{reason} (will be reconciled on the next run)")
