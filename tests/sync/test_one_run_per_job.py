@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -187,3 +188,25 @@ def test_different_jobs_run_side_by_side_and_schema_creation_races_safely(state_
         Lease(stores[3], "migrate a->b").acquire()
     for store in stores:
         store.close()
+
+
+def test_a_waiting_run_writes_nothing_until_the_holder_is_done(state_url: str, tmp_path: Path) -> None:
+    """With ``--wait`` a second run blocks while the job's lease is held, then runs to the end once it is released."""
+    source, target = seeded_source("estateprime", 5), make_sandbox("activix")
+    with connect(source) as src:
+        links = links_for(list(src.list("contact")), target)
+    store = StateStore(state_url)
+    with serve_in_thread(source) as source_url, serve_in_thread(target) as target_url:
+        env = cli_env(source, source_url, target, target_url)
+        command = [*cli_migrate(EP_TO_AX, state_url, links, target), "--kinds", "contact", "--wait", "120"]
+        with Lease(store, "migrate estateprime->activix"):
+            waiting = _start(command, env)
+            time.sleep(3)
+            assert waiting.poll() is None, "the run waits for the lease"
+            with connect(target, target=True) as dst:
+                assert list(dst.list("contact")) == [], "and writes nothing meanwhile"
+        completed = _finish(waiting)
+    _traceback_free(completed)
+    assert completed.returncode == 0, completed.stderr
+    assert len(list(store.links("activix"))) == 30
+    store.close()
