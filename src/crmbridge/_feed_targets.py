@@ -67,7 +67,7 @@ def _report(result: WebhookReport) -> None:
 
 def feed_elsewhere(
     connection: Connection,
-    state: Path,
+    state: str | Path,
     kinds_text: str | None,
     full_scan: bool,
     to: str | None,
@@ -89,7 +89,7 @@ def feed_elsewhere(
     _load(connection, to, state=state, kinds=kinds, full_scan=full_scan)
 
 
-def _load(connection: Connection, to: str, *, state: Path, kinds: list[str] | None, full_scan: bool) -> None:
+def _load(connection: Connection, to: str, *, state: str | Path, kinds: list[str] | None, full_scan: bool) -> None:
     try:
         from crmbridge import dlt as crm_dlt
     except ImportError:
@@ -117,7 +117,7 @@ def _store(location: Path) -> closing[StateStore]:
     return closing(StateStore(str(location)))
 
 
-def replay(*, state: Path, webhook: str | None, secret_env: str | None, from_seq: int | None) -> None:
+def replay(*, state: str | Path, webhook: str | None, secret_env: str | None, from_seq: int | None) -> None:
     """``crmbridge feed replay``: send every logged change from ``from_seq`` on to ``webhook`` again."""
     if webhook is None or from_seq is None:
         raise _fail("feed replay needs --webhook URL, --secret-env NAME and --from-seq N", 2)
