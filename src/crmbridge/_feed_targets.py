@@ -112,7 +112,7 @@ def _load(connection: Connection, to: str, *, state: str | Path, kinds: list[str
     _err.print(f"loaded the changes into {_redacted(to)}", highlight=False)
 
 
-def _store(location: Path) -> closing[StateStore]:
+def _store(location: str | Path) -> closing[StateStore]:
     """The state store at ``location``, closed at the end of a ``with`` block."""
     return closing(StateStore(str(location)))
 
