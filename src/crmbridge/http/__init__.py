@@ -3,7 +3,7 @@
 from crmbridge.http._client import IDEMPOTENT_METHODS, AsyncAPIClient, SyncAPIClient
 from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
 from crmbridge.http._paging import AsyncPager, Page, SyncPager, fetch_numbered_pages
-from crmbridge.http._ratelimit import RateLimiter
+from crmbridge.http._ratelimit import RateLimiter, SharedRateLimit
 from crmbridge.http._redact import SENSITIVE_QUERY_KEYS, redact_url
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
 
@@ -18,6 +18,7 @@ __all__ = [
     "Page",
     "PagedSpec",
     "RateLimiter",
+    "SharedRateLimit",
     "RequestSpec",
     "RetryPolicy",
     "SyncAPIClient",
