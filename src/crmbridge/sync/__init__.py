@@ -3,12 +3,13 @@
 from crmbridge.sync._budget import AccountBudget
 from crmbridge.sync._feed import FeedReport, feed
 from crmbridge.sync._migrate import KIND_ORDER, KindReport, MigrationReport, fingerprint, migrate
-from crmbridge.sync._shards import Shard, ShardReport, plan, run_shard, shard_lease, tenant_state
+from crmbridge.sync._shards import REFERS_TO, Shard, ShardReport, plan, run_shard, shard_lease, tenant_state
 from crmbridge.sync._state import Failure, Intent, StateStore, engine_url
 from crmbridge.sync._tenants import Account, Side, Tenant, Tenants, TenantsFileError, load_tenants, parse_tenants
 
 __all__ = [
     "KIND_ORDER",
+    "REFERS_TO",
     "Account",
     "AccountBudget",
     "Failure",
