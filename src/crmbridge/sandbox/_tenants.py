@@ -8,11 +8,13 @@ the tests, the benchmark and the README's Dagster guide.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp
 
 from crmbridge.sandbox._faults import FaultConfig
 from crmbridge.sandbox._sandbox import Sandbox, make_sandbox
@@ -79,6 +81,7 @@ def serve_sandbox_tenants(
     shared_target: bool = False,
     account_limit: tuple[int, float] = (200, 60.0),
     server_rate_limit: float | None = None,
+    wrap_target: Callable[[ASGIApp], ASGIApp] | None = None,
 ) -> Iterator[SandboxTenants]:
     """Serve one sandbox tenant per name and write ``tenants.toml`` (and links files) into ``folder``.
 
@@ -86,6 +89,7 @@ def serve_sandbox_tenants(
     every tenant writes into one Activix sandbox through one account (``activix-shared``);
     ``account_limit`` is the Activix accounts' budget (requests, per seconds) and
     ``server_rate_limit`` makes the Activix sandboxes answer 429 above that many requests a second.
+    ``wrap_target`` wraps each Activix sandbox's app before it is served (to observe its requests).
     """
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -102,6 +106,8 @@ def serve_sandbox_tenants(
                 target, target_url = shared
             else:
                 target = make_sandbox("activix", faults=faults)
+                if wrap_target is not None:
+                    target.app = wrap_target(target.app)
                 target_url = _served(stack, target)
                 shared = (target, target_url)
             account = "activix-shared" if shared_target else f"activix-{name}"
