@@ -10,7 +10,7 @@
 - the sensor ``crmbridge_tenants_sensor``, which adds and removes tenant partitions when the tenants
   file changes and requests a run for each tenant it adds;
 - the job ``crmbridge_tenants``, whose runs carry the tags ``crmbridge/tenant`` and
-  ``crmbridge/account/<account>`` (from the partition, backfills included), so that the instance's
+  ``crmbridge/account.<account>`` (from the partition, backfills included), so that the instance's
   run queue holds one run per tenant at a time and a limit per vendor account
   (:data:`RUN_QUEUE_LIMITS`); each asset is also in the concurrency pool ``crmbridge``;
 - materialization metadata with the shard's report (read / created / updated / unchanged /
@@ -53,7 +53,7 @@ RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONEN
 
 JOB = "crmbridge_tenants"
 TENANT_TAG = "crmbridge/tenant"
-ACCOUNT_TAG = "crmbridge/account/"
+ACCOUNT_TAG = "crmbridge/account."
 CHECK = "no_failed_records"
 
 RUN_QUEUE_LIMITS: list[dict[str, Any]] = [
@@ -61,7 +61,7 @@ RUN_QUEUE_LIMITS: list[dict[str, Any]] = [
 ]
 """The ``concurrency.runs.tag_concurrency_limits`` of the instance's dagster.yaml: one run per tenant.
 
-Add one ``{"key": "crmbridge/account/<account>", "limit": N}`` per vendor account to bound how many
+Add one ``{"key": "crmbridge/account.<account>", "limit": N}`` per vendor account to bound how many
 tenants draw on it at once (the shared rate budget keeps them within its limit whatever N is).
 """
 
@@ -164,7 +164,6 @@ def _tenants_job(tenants_file: Path) -> "dg.UnresolvedAssetJobDefinition":
     return dg.define_asset_job(
         JOB,
         selection=dg.AssetSelection.key_prefixes("crmbridge"),
-        partitions_def=PARTITIONS,
         config=config,
     )
 
