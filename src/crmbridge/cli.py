@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 the command ran and found a problem (schema drift, a payload that does
 not translate, records a migration could not move); 2 bad usage; 3 a CRM could not be reached or
-refused the credentials.
+refused the credentials, or a read kept failing (re-run to resume); 4 another run holds the job.
 
 Credentials come from options or the environment (``CRMBRIDGE_<CRM>_TOKEN``,
 ``CRMBRIDGE_<CRM>_BASE_URL``) and are never printed.
@@ -24,7 +24,15 @@ from rich.text import Text
 from crmbridge._shards_cli import register_shard_commands
 from crmbridge.adapters import available_systems, get_adapter
 from crmbridge.canonical import check_schemas, write_schemas
-from crmbridge.errors import APIConnectionError, APIError, AuthenticationError, MappingError, PermissionDeniedError
+from crmbridge.errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    JobLocked,
+    MappingError,
+    PermissionDeniedError,
+    RunInterrupted,
+)
 
 __all__ = ["app", "main"]
 
@@ -196,14 +204,23 @@ def _fail_on_api_error(error: APIError) -> NoReturn:
     raise error
 
 
+def _fail_on_stopped_run(error: JobLocked | RunInterrupted) -> NoReturn:
+    """One line for a run that could not start (another holds its job: 4) or stopped on a read (3)."""
+    _err.print(str(error), style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(4 if isinstance(error, JobLocked) else 3) from None
+
+
+_STATE_HELP = "State store: a SQLite file or a postgresql:// URL."
+_WAIT_HELP = "Seconds to wait for another run of the same job (default: refuse at once)."
+
+
 @app.command("migrate")
 def migrate_command(
     source: Annotated[str, typer.Option("--from", help="Source CRM.")],
     target: Annotated[str, typer.Option("--to", help="Target CRM.")],
     kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all both have).")] = None,
-    state: Annotated[Path, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")] = Path(
-        "crmbridge-state.db"
-    ),
+    # A str, not a Path: a Path would fold "postgresql://" into "postgresql:/".
+    state: Annotated[str, typer.Option(help=_STATE_HELP)] = "crmbridge-state.db",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and translate, write nothing.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
     link: Annotated[list[str], typer.Option(help="Fixed counterpart, SOURCE_REF=TARGET_REF (users).")] = [],  # noqa: B006
@@ -214,6 +231,7 @@ def migrate_command(
     to_url: Annotated[str | None, typer.Option(help="Target base URL.")] = None,
     from_option: Annotated[list[str], typer.Option(help="Source option KEY=VALUE (e.g. timezone=...).")] = [],  # noqa: B006
     to_option: Annotated[list[str], typer.Option(help="Target option KEY=VALUE (e.g. default_owner=...).")] = [],  # noqa: B006
+    wait: Annotated[float, typer.Option(help=_WAIT_HELP, min=0)] = 0.0,
 ) -> None:
     """Move records from one CRM to another (resumable; see the README)."""
     from crmbridge._demo import progress_bars, report_table
@@ -240,7 +258,10 @@ def migrate_command(
                     links=links,
                     conversions=_pairs(convert, "--convert"),
                     progress=progress,
+                    wait=wait,
                 )
+        except (JobLocked, RunInterrupted) as error:
+            _fail_on_stopped_run(error)
         except APIError as error:
             _fail_on_api_error(error)
     Console().print(report_table(result))
@@ -259,13 +280,13 @@ def feed_command(
     crm: Annotated[str, typer.Argument(help="The CRM to follow.")],
     output: Annotated[str, typer.Option(help="NDJSON file to append to, or - for standard output.")] = "-",
     kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all).")] = None,
-    state: Annotated[Path, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")] = Path(
-        "crmbridge-feed.db"
-    ),
+    # A str, not a Path: a Path would fold "postgresql://" into "postgresql:/".
+    state: Annotated[str, typer.Option(help=_STATE_HELP)] = "crmbridge-feed.db",
     full_scan: Annotated[bool, typer.Option("--full-scan", help="Read everything (finds deletions).")] = False,
     token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
     base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
     option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+    wait: Annotated[float, typer.Option(help=_WAIT_HELP, min=0)] = 0.0,
 ) -> None:
     """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
     from crmbridge.sync import feed
@@ -278,7 +299,10 @@ def feed_command(
                 state=str(state),
                 kinds=kinds.split(",") if kinds else None,
                 full_scan=full_scan,
+                wait=wait,
             )
+        except (JobLocked, RunInterrupted) as error:
+            _fail_on_stopped_run(error)
         except APIError as error:
             _fail_on_api_error(error)
     _err.print(

@@ -14,6 +14,10 @@ The whole tree::
     ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
     ├── InvalidIdError (ValueError)     an id that is not the CRM's id format (int, UUID): refused
     │                                   before any request is made
+    ├── JobLocked                       another run holds the job (migration or feed): .job,
+    │                                   .holder (host, pid, run id), .expires_at
+    ├── RunInterrupted                  a read failed after its retries and stopped a run; what
+    │                                   it did is kept (re-run to resume); .job, __cause__
     └── APIError                        talking to a CRM failed; .system, .method, .url
         ├── APIStatusError              the CRM answered with an error status;
         │   │                           .status_code, .body, .response, .retry_after
@@ -40,6 +44,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
 
     from crmbridge.canonical import Ref
@@ -55,10 +61,12 @@ __all__ = [
     "CrmBridgeError",
     "InvalidIdError",
     "InvalidResponseError",
+    "JobLocked",
     "MappingError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RunInterrupted",
     "ServerError",
     "UnresolvedReference",
     "UnsupportedKind",
@@ -136,6 +144,42 @@ class InvalidIdError(CrmBridgeError, ValueError):
         self.system = system
         self.kind = kind
         super().__init__(f"{system} {kind} id must be {expected}")
+
+
+class JobLocked(CrmBridgeError):
+    """Another run holds the job: two runs of one migration (or one feed) never run at once.
+
+    ``holder`` names that run (``host pid N run ID``); its lease ends at ``expires_at`` unless it
+    is renewed (a run renews it while it goes on; a killed run stops renewing, so it expires).
+    """
+
+    def __init__(self, job: str, holder: str, expires_at: datetime) -> None:
+        self.job = job
+        self.holder = holder
+        self.expires_at = expires_at
+        super().__init__(
+            f"{job} is already running ({holder}, lease until {expires_at:%Y-%m-%d %H:%M:%S} UTC); "
+            "wait for it, or give a wait time"
+        )
+
+    def __reduce__(self) -> tuple[type[JobLocked], tuple[str, str, datetime]]:
+        return (type(self), (self.job, self.holder, self.expires_at))
+
+
+class RunInterrupted(CrmBridgeError):
+    """A read failed after its retries and stopped the run; ``__cause__`` is that failure.
+
+    Everything the run did is kept (links, checkpoints, unconfirmed creates): running the same
+    command again resumes where it stopped.
+    """
+
+    def __init__(self, job: str, cause: Exception) -> None:
+        self.job = job
+        self.cause = cause
+        super().__init__(f"{job} stopped: {cause}; progress is kept, re-run to resume")
+
+    def __reduce__(self) -> tuple[type[RunInterrupted], tuple[str, Exception]]:
+        return (type(self), (self.job, self.cause))
 
 
 class APIError(CrmBridgeError):
