@@ -122,3 +122,22 @@ def test_the_sensor_follows_the_tenants_file(tenants: SandboxTenants, tmp_path: 
     assert all(r.tags["crmbridge/tenant"] == r.partition_key for r in result.run_requests)
     unchanged = sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor))
     assert isinstance(unchanged, dg.SkipReason)
+
+
+def test_a_tenant_without_the_kind_is_a_skipped_materialization(
+    tenants: SandboxTenants, tmp_path: Path, instance: Any
+) -> None:
+    """A partition whose tenant lacks the kind materializes as skipped, with nothing moved; its tags are bare."""
+    text = tenants.tenants_file.read_text(encoding="utf-8")
+    tenants.tenants_file.write_text(
+        text.replace('kinds = ["contact", "activity"]', 'kinds = ["contact"]', 1), encoding="utf-8"
+    )
+    assets = kind_assets(tenants.tenants_file, tmp_path / "state")
+    instance.add_dynamic_partitions(PARTITIONS.name, ["north"])
+    result = dg.materialize(assets, instance=instance, partition_key="north", selection=["crmbridge/activity"])
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.step_materialization_data.materialization.metadata
+    assert metadata["skipped"].value == "the tenant has no activity shard"
+    assert metadata["read"].value == 0
+    assert metadata["created"].value == 0
+    assert tenant_tags(tenants.tenants_file, "nobody") == {"crmbridge/tenant": "nobody"}

@@ -3,7 +3,8 @@
 ``plan`` prints the shards (tenant x kind, in dependency order); ``run`` runs them one after the
 other (or one tenant's with ``--tenant``), which is all a cron job or a Celery task needs. Exit
 codes as for every command: 2 a bad tenants file or option, 3 a CRM unreachable or refusing the
-credentials, 1 records that could not be moved.
+credentials (or a read that ran out of retries: run again to resume), 4 a shard's job held by
+another run, 1 records that could not be moved.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crmbridge.errors import APIConnectionError, APIError, AuthenticationError, PermissionDeniedError
+from crmbridge.errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    JobLocked,
+    PermissionDeniedError,
+    RunInterrupted,
+)
 
 __all__ = ["register_shard_commands"]
 
@@ -66,6 +74,7 @@ def run_command(
     tenant: Annotated[str | None, typer.Option(help="Run this tenant's shards only.")] = None,
     state: StateOption = "crmbridge-state",
     report: Annotated[Path | None, typer.Option(help="Write the shard reports here (JSON).")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for a shard's job held by another run.", min=0)] = 0.0,
 ) -> None:
     """Run the shards of a tenants file one after the other (resumable: run again after a crash)."""
     from crmbridge.sync import Tenants, TenantsFileError, plan, run_shard
@@ -78,7 +87,7 @@ def run_command(
     results = []
     for shard in plan(loaded):
         try:
-            result = run_shard(shard, state)
+            result = run_shard(shard, state, wait=wait)
         except TenantsFileError as error:
             _err.print(f"[red]{shard.key}: {error}[/red]", highlight=False)
             raise typer.Exit(2) from None
@@ -88,6 +97,12 @@ def run_command(
         except APIConnectionError as error:
             _err.print(f"[red]{shard.key}: cannot reach the CRM: {error}[/red]", highlight=False)
             raise typer.Exit(3) from None
+        except RunInterrupted as error:
+            _err.print(f"[red]{shard.key}: {error}; run again to resume[/red]", highlight=False)
+            raise typer.Exit(3) from None
+        except JobLocked as error:
+            _err.print(f"[red]{shard.key}: {error}[/red]", highlight=False)
+            raise typer.Exit(4) from None
         except APIError as error:
             _err.print(f"[red]{shard.key}: {error}[/red]", highlight=False)
             raise typer.Exit(1) from None

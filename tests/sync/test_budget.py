@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -150,3 +151,20 @@ def test_two_processes_on_one_account_stay_within_its_limit(tmp_path: Path, post
         assert _most_in_any_window(recorder.times, window) <= limit
         contacts = sum(served.sources[name].store.count("contacts") for name in ("left", "right"))
         assert target.store.count("leads") == contacts
+
+
+def test_a_postgresql_budget_shares_its_pause_and_waits_async(postgres_url: str) -> None:
+    """The PostgreSQL store holds the pause row too; the async wait takes a slot without blocking the loop."""
+    fake = _FakeTime()
+    options: dict[str, Any] = {"requests": 50, "per_seconds": 1, "location": budget_location(postgres_url)}
+    with (
+        AccountBudget("pg-acct", sleep=fake.sleep, clock=fake.clock, **options) as first,
+        AccountBudget("pg-acct", sleep=fake.sleep, clock=fake.clock, **options) as second,
+    ):
+        first.pause(12)
+        first.pause(3)
+        assert second.paused_until() == pytest.approx(1_012.0)
+        second.wait()
+        assert fake.slept == [pytest.approx(12.0)]
+        asyncio.run(second.wait_async())
+        assert fake.slept == [pytest.approx(12.0)]

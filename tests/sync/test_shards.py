@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import crmbridge.sync
 from crmbridge.cli import app
+from crmbridge.errors import APIConnectionError, APIError, JobLocked, RunInterrupted
 from crmbridge.sandbox import SandboxTenants, serve_sandbox_tenants
 from crmbridge.sync import StateStore, load_tenants, parse_tenants, plan, run_shard, tenant_state
 
@@ -146,3 +148,41 @@ def test_cli_exit_codes(tenants: SandboxTenants, tmp_path: Path, monkeypatch: py
     (tenants.tenants_file.parent / "east-links.toml").write_text("", encoding="utf-8")
     failed = runner.invoke(app, run)
     assert failed.exit_code == 1, failed.output
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "said"),
+    [
+        (JobLocked("migrate a->b", "host pid 1 run x", datetime(2030, 1, 1, tzinfo=UTC)), 4, "host pid 1"),
+        (RunInterrupted("migrate a->b", RuntimeError("read failed")), 3, "run again to resume"),
+        (APIConnectionError("refused", system="activix", method="GET", url="/v2/leads"), 3, "cannot reach"),
+        (APIError("odd answer", system="activix", method="GET", url="/v2/leads"), 1, "odd answer"),
+    ],
+)
+def test_cli_run_maps_stopped_shards_to_exit_codes(
+    tenants: SandboxTenants, monkeypatch: pytest.MonkeyPatch, error: Exception, code: int, said: str
+) -> None:
+    """A shard held elsewhere exits 4; interrupted or unreachable 3; another API error 1; one line, no traceback."""
+
+    def stopped(*_args: object, **_kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(crmbridge.sync, "run_shard", stopped)
+    result = CliRunner().invoke(app, ["run", "--tenants", str(tenants.tenants_file), "--tenant", "north"])
+    assert result.exit_code == code
+    assert said in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_second_run_of_a_tenant_waits_for_its_lease(tenants: SandboxTenants, tmp_path: Path) -> None:
+    """While a tenant's migration job is held, its shard raises JobLocked naming the holder (wait=0)."""
+    shard = plan(load_tenants(tenants.tenants_file).only("north"))[0]
+    store = StateStore(tenant_state(tmp_path / "state", "north"))
+    try:
+        store.take_lease("migrate estateprime->activix", "elsewhere", timedelta(minutes=5))
+        with pytest.raises(JobLocked, match="elsewhere"):
+            run_shard(shard, tmp_path / "state", wait=0)
+        store.release_lease("migrate estateprime->activix", "elsewhere")
+        assert run_shard(shard, tmp_path / "state", wait=0).created == tenants.sources["north"].store.count("contacts")
+    finally:
+        store.close()

@@ -3,7 +3,7 @@
 from crmbridge.sync._budget import AccountBudget
 from crmbridge.sync._feed import FeedReport, feed
 from crmbridge.sync._migrate import KIND_ORDER, KindReport, MigrationReport, fingerprint, migrate
-from crmbridge.sync._shards import REFERS_TO, Shard, ShardReport, plan, run_shard, shard_lease, tenant_state
+from crmbridge.sync._shards import REFERS_TO, Shard, ShardReport, plan, run_shard, tenant_state
 from crmbridge.sync._state import Failure, Intent, StateStore, engine_url
 from crmbridge.sync._tenants import Account, Side, Tenant, Tenants, TenantsFileError, load_tenants, parse_tenants
 
@@ -32,6 +32,5 @@ __all__ = [
     "parse_tenants",
     "plan",
     "run_shard",
-    "shard_lease",
     "tenant_state",
 ]

@@ -1,8 +1,9 @@
 """Many tenants as shards: ``plan`` cuts a tenants file into (tenant x kind) units, ``run_shard`` runs one.
 
 A shard is the existing migration (or feed) of one kind of one tenant. It is idempotent and
-resumable (the state store's crosswalk, intents and checkpoints), so any engine may retry it
-after a crash: Dagster, Celery, cron, or ``crmbridge run``. Shards are planned in dependency
+resumable (the state store's crosswalk, intents and checkpoints), and it holds its job's lease
+while it runs (a second run of it waits or raises ``JobLocked``; a killed run's lease expires),
+so any engine may retry it after a crash: Dagster, Celery, cron, or ``crmbridge run``. Shards are planned in dependency
 order: a tenant's contacts before the kinds that refer to them.
 
 Each tenant keeps its own state (its record ids may collide with another tenant's): a schema
@@ -13,8 +14,7 @@ budgets of the vendor accounts live beside them (see :mod:`crmbridge.sync._budge
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +30,10 @@ from crmbridge.sync._migrate import KIND_ORDER, KindReport, migrate
 from crmbridge.sync._state import StateStore, engine_url
 from crmbridge.sync._tenants import Account, Side, Tenant, Tenants
 
-__all__ = ["REFERS_TO", "Shard", "ShardReport", "plan", "run_shard", "shard_lease", "tenant_state"]
+__all__ = ["REFERS_TO", "SHARD_WAIT", "Shard", "ShardReport", "plan", "run_shard", "tenant_state"]
+
+SHARD_WAIT = 600.0
+"""Seconds a shard waits for its tenant's job lease (held by a sibling shard, or a dead run's until it expires)."""
 
 REFERS_TO: dict[str, tuple[str, ...]] = {"event": ("contact",), "task": ("contact",), "activity": ("contact",)}
 """The kinds whose records refer to records of other kinds (which must be moved first)."""
@@ -148,18 +151,6 @@ def tenant_state(state: str | Path, tenant: str) -> str:
     return str(folder / f"{tenant}.db")
 
 
-@contextmanager
-def shard_lease(shard: Shard, store: StateStore) -> Iterator[None]:
-    """THE LEASE HOOK: hold the job lease of ``shard`` while it runs.
-
-    The state store has no job lease yet (it is being added separately); until it has, this holds
-    none, and two runs of one shard at once are kept apart by the engine (Dagster: one run per
-    tenant at a time). When the lease lands, this is the one place that takes and releases it.
-    """
-    del shard, store
-    yield
-
-
 def _connect(side: Side, budget: AccountBudget) -> Connection:
     return connect(side.system, **side.connect_options(), rate_limit=budget)
 
@@ -174,11 +165,14 @@ def _from_kind_report(report: ShardReport, counts: KindReport) -> None:
     report.dropped_fields = dict(sorted(counts.dropped_fields.items()))
 
 
-def run_shard(shard: Shard, state: str | Path) -> ShardReport:
+def run_shard(shard: Shard, state: str | Path, *, wait: float = SHARD_WAIT) -> ShardReport:
     """Run one shard against the shared ``state`` (a state folder or a ``postgresql://`` URL).
 
     Idempotent and resumable: running it again after a crash, or after it finished, moves only
-    what is not moved yet. Its requests draw on the shared budgets of its accounts.
+    what is not moved yet. Its requests draw on the shared budgets of its accounts. It holds the
+    job lease of its tenant's migration (or of its feed) while it runs: a shard of the same tenant
+    and pair of CRMs running elsewhere is waited for ``wait`` seconds, then
+    :class:`~crmbridge.errors.JobLocked` is raised (an engine retries it).
     """
     tenant = shard.tenant
     report = ShardReport(shard.key)
@@ -186,10 +180,9 @@ def run_shard(shard: Shard, state: str | Path) -> ShardReport:
         budgets = {a: stack.enter_context(_budget(a, spec, state)) for a, spec in shard.limits}
         store = StateStore(tenant_state(state, tenant.name))
         stack.callback(store.close)
-        stack.enter_context(shard_lease(shard, store))
         source = stack.enter_context(_connect(tenant.source, budgets[tenant.source.account]))
         if tenant.target is None:
-            _run_feed(shard, source, store, report)
+            _run_feed(shard, source, store, report, wait)
             return report
         target = stack.enter_context(_connect(tenant.target, budgets[tenant.target.account]))
         result = migrate(
@@ -201,6 +194,7 @@ def run_shard(shard: Shard, state: str | Path) -> ShardReport:
             links=tenant.link_map(),
             conversions=tenant.conversions,
             dry_run=bool(tenant.options.get("dry_run", False)),
+            wait=wait,
         )
     report.failures = result.failures
     report.skipped = result.skipped_kinds.get(shard.kind)
@@ -209,7 +203,7 @@ def run_shard(shard: Shard, state: str | Path) -> ShardReport:
     return report
 
 
-def _run_feed(shard: Shard, source: Connection, store: StateStore, report: ShardReport) -> None:
+def _run_feed(shard: Shard, source: Connection, store: StateStore, report: ShardReport, wait: float) -> None:
     options = shard.tenant.feed
     assert options is not None
     options.output.mkdir(parents=True, exist_ok=True)
@@ -220,6 +214,7 @@ def _run_feed(shard: Shard, source: Connection, store: StateStore, report: Shard
         kinds=[shard.kind],
         name=f"{shard.tenant.name}:{shard.kind}",
         full_scan=options.full_scan,
+        wait=wait,
     )
     report.read = result.read.get(shard.kind, 0)
     report.created = result.upserts.get(shard.kind, 0)
