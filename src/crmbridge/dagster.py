@@ -22,6 +22,7 @@ for workers on several machines, a folder for one machine.
 
 # No ``from __future__ import annotations``: Dagster inspects the real annotation of ``context``.
 import hashlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext, SensorEvaluationContext
 
-from crmbridge.sync import REFERS_TO, Shard, ShardReport, load_tenants, plan, run_shard
+from crmbridge.sync import REFERS_TO, Shard, ShardReport, TenantsFileError, load_tenants, plan, run_shard
 
 __all__ = [
     "PARTITIONS",
@@ -37,8 +38,10 @@ __all__ = [
     "RUN_QUEUE_LIMITS",
     "RETRY_POLICY",
     "definitions",
+    "definitions_from_environment",
     "kind_assets",
     "tenant_tags",
+    "tenants_job",
     "tenants_sensor",
 ]
 
@@ -52,6 +55,8 @@ RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONEN
 """Retries of a failed shard: safe, since a shard is idempotent."""
 
 JOB = "crmbridge_tenants"
+TENANTS_FILE_ENV = "CRMBRIDGE_TENANTS_FILE"
+STATE_URL_ENV = "CRMBRIDGE_STATE_URL"
 TENANT_TAG = "crmbridge/tenant"
 ACCOUNT_TAG = "crmbridge/account."
 CHECK = "no_failed_records"
@@ -173,3 +178,16 @@ def definitions(tenants_file: str | Path, state_url: str | Path) -> dg.Definitio
     path = Path(tenants_file).resolve()
     job = _tenants_job(path)
     return dg.Definitions(assets=kind_assets(path, state_url), jobs=[job], sensors=[tenants_sensor(path, job)])
+
+
+def definitions_from_environment() -> dg.Definitions:
+    """:func:`definitions` of ``$CRMBRIDGE_TENANTS_FILE`` and ``$CRMBRIDGE_STATE_URL`` (a code location's one line)."""
+    missing = [name for name in (TENANTS_FILE_ENV, STATE_URL_ENV) if not os.environ.get(name)]
+    if missing:
+        raise TenantsFileError(f"set {' and '.join(missing)} (the tenants file, the state folder or URL)")
+    return definitions(os.environ[TENANTS_FILE_ENV], os.environ[STATE_URL_ENV])
+
+
+def tenants_job() -> dg.JobDefinition:
+    """The job ``crmbridge_tenants`` of :func:`definitions_from_environment` (``dagster.reconstructable`` takes it)."""
+    return definitions_from_environment().resolve_job_def(JOB)
