@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from crmbridge._shards_cli import register_shard_commands
 from crmbridge.adapters import available_systems, get_adapter
 from crmbridge.canonical import check_schemas, write_schemas
 from crmbridge.errors import (
@@ -43,6 +44,7 @@ app = typer.Typer(
 )
 sandbox_app = typer.Typer(help="Local emulators of the CRMs.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+register_shard_commands(app)
 _err = Console(stderr=True)
 
 DEFAULT_SCHEMA_DIR = Path("canonical")
