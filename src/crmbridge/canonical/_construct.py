@@ -3,15 +3,19 @@
 Adapters validate a payload once, at the boundary (their wire layer), and then build the
 canonical record from values that are valid by construction: Refs from the Ref cache, aware UTC
 datetimes from their clocks, strings and booleans the wire layer checked. Validating those
-again is most of what building a record costs, so :func:`construct` sets the fields directly.
+again is most of what building a record costs, so :func:`construct` does what ``model_construct``
+does (fields set as given, defaults filled, no checks) through pydantic-core's public
+``model_schema``: per model, one native validator whose fields accept any value. (pydantic's own
+``model_construct`` calls ``inspect.signature`` on every default factory of every record built.)
 
 ``extras`` is the exception: its values are payload keys nobody modelled, so they are always
 checked (as JSON, with :func:`crmbridge.canonical._json.json_object`); when they are not JSON, the
 model is validated in full and raises pydantic's own ``ValidationError``, exactly as
 ``cls(**values)`` would.
 
-Inside :func:`validating` (tests), :func:`construct` *is* ``cls(**values)``: the property tests
-read generated payloads both ways and require equal records (``tests/adapters/test_fastwire.py``).
+Inside :func:`validating` (tests), :func:`construct` *is* ``cls(**values)``: the adapters' read
+tests build every record both ways and require equal records, which proves the values they
+hand to :func:`construct` are valid.
 """
 
 from __future__ import annotations
@@ -21,22 +25,14 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticUndefined
+from pydantic_core import CoreSchema, SchemaValidator
+from pydantic_core import core_schema as cs
 
 from crmbridge.canonical._json import json_object
 
 __all__ = ["construct", "validating"]
 
 M = TypeVar("M", bound=BaseModel)
-
-# The four slots every pydantic model instance has, set the way ``model_construct`` sets them
-# (the slot descriptors themselves: no attribute lookup by name).
-_SLOTS = BaseModel.__dict__
-_set_dict = _SLOTS["__dict__"].__set__
-_set_fields_set = _SLOTS["__pydantic_fields_set__"].__set__
-_set_extra = _SLOTS["__pydantic_extra__"].__set__
-_set_private = _SLOTS["__pydantic_private__"].__set__
-_new = object.__new__
 
 _validate_all = False
 """Set by :func:`validating`: a plain flag (read on every construct), process-wide."""
@@ -58,27 +54,29 @@ def validating() -> Iterator[None]:
         _validate_all = before
 
 
-class _Layout:
-    """A model's fields in order: the plain defaults, and the fields whose default is a factory."""
-
-    __slots__ = ("factories", "factory_names", "has_extras", "required", "size", "template")
-
-    def __init__(self, model: type[BaseModel]) -> None:
-        self.template: dict[str, Any] = {}
-        self.factories: list[tuple[str, Callable[[], Any]]] = []
-        self.required = frozenset(name for name, info in model.model_fields.items() if info.is_required())
-        for name, info in model.model_fields.items():
-            if info.default_factory is not None:
-                self.template[name] = None
-                self.factories.append((name, info.default_factory))  # type: ignore[arg-type]
-            else:
-                self.template[name] = None if info.default is PydanticUndefined else info.default
-        self.size = len(self.template)
-        self.factory_names = frozenset(name for name, _ in self.factories)
-        self.has_extras = "extras" in self.template
+def _trusting_field(model: type[BaseModel], name: str) -> CoreSchema:
+    info = model.model_fields[name]
+    if info.alias is not None or info.validation_alias is not None:
+        raise TypeError(f"{model.__name__}.{name}: construct does not handle aliases")
+    if info.is_required():
+        return cs.any_schema()
+    if info.default_factory is None:
+        return cs.with_default_schema(cs.any_schema(), default=info.default)
+    if info.default_factory_takes_validated_data:
+        raise TypeError(f"{model.__name__}.{name}: construct does not handle factories that take the data")
+    return cs.with_default_schema(cs.any_schema(), default_factory=info.default_factory)
 
 
-_LAYOUTS: dict[type[BaseModel], _Layout] = {}
+def _trusting_builder(model: type[M]) -> Callable[[dict[str, Any]], M]:
+    """A native builder of ``model`` taking any value per field (refusing unknown names, missing required ones)."""
+    fields = {name: cs.model_field(_trusting_field(model, name)) for name in model.model_fields}
+    schema = cs.model_schema(model, cs.model_fields_schema(fields, extra_behavior="forbid"), extra_behavior="forbid")
+    build: Callable[[dict[str, Any]], M] = SchemaValidator(schema).validate_python
+    return build
+
+
+_BUILDERS: dict[type[BaseModel], Callable[[dict[str, Any]], Any]] = {}
+_HAS_EXTRAS: dict[type[BaseModel], bool] = {}
 
 
 def construct(model: type[M], values: dict[str, Any]) -> M:
@@ -89,26 +87,19 @@ def construct(model: type[M], values: dict[str, Any]) -> M:
     """
     if _validate_all:
         return model(**values)
-    layout = _LAYOUTS.get(model)
-    if layout is None:
-        layout = _LAYOUTS[model] = _Layout(model)
-    if layout.has_extras:
+    build = _BUILDERS.get(model)
+    if build is None:
+        build = _BUILDERS[model] = _trusting_builder(model)
+        _HAS_EXTRAS[model] = "extras" in model.model_fields
+    if _HAS_EXTRAS[model]:
         extras = values.get("extras")
         if extras:
             try:
                 values = {**values, "extras": json_object(extras)}
             except ValidationError:
                 return model(**values)  # raises the model's own error for the values that are not JSON
-    fields = {**layout.template, **values}
-    if len(fields) != layout.size or not layout.required <= values.keys():
+    try:
+        instance: M = build(values)
+    except ValidationError:
         return model(**values)  # a name that is not a field, or a required one missing: the model's error
-    if layout.factories and not layout.factory_names <= values.keys():
-        for name, factory in layout.factories:
-            if name not in values:
-                fields[name] = factory()
-    instance = _new(model)
-    _set_dict(instance, fields)
-    _set_fields_set(instance, set(values))
-    _set_extra(instance, None)
-    _set_private(instance, None)
     return instance

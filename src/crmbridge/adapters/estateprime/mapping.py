@@ -264,16 +264,8 @@ _READ_CLASSES: dict[str, type] = {"contact": wire.Contact, "activity": wire.Comm
 
 @cache
 def _wire_reader(kind: str) -> WireReader[Any]:
-    """The reader of one kind's wire objects (as dicts), compiled once for every adapter.
-
-    The EstatePrime converter has no per-adapter settings, so one converter serves them all.
-    """
-    return WireReader(_read_converter(), _READ_CLASSES[kind], system=SYSTEM, kind=kind)
-
-
-@cache
-def _read_converter() -> cattrs.Converter:
-    return wire.make_converter()
+    """The reader of one kind's wire objects (as dicts), compiled once for every adapter."""
+    return WireReader(_READ_CLASSES[kind], schemas=wire.WIRE_SCHEMAS, system=SYSTEM, kind=kind)
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -389,7 +381,7 @@ class EstatePrimeAdapter(Adapter):
         except _NoInstantError as error:
             raise MappingError(SYSTEM, kind, error.key, "a local time with no UTC instant (out of range)") from None
 
-    # The wire reader validates the whole payload once (the converter's rules, compiled; see
+    # The wire reader validates the whole payload once (one native validator; see
     # crmbridge.adapters._fastwire) and hands over a dict of valid wire values. Everything built
     # from them below is valid by construction (cached Refs and Lookups, aware UTC datetimes of
     # the clock, strings and booleans the reader checked), so the canonical models are built
