@@ -64,18 +64,19 @@ faster than they copy, records (20 to 30 fields, most of them defaults) copy fas
 class _Blank:
     """A record model's blank instance (no field set) and what a copy of it needs besides the values given."""
 
-    __slots__ = ("factories", "instance", "names", "required")
+    __slots__ = ("factories", "factory_names", "instance", "names", "required")
 
     def __init__(self, model: type[BaseModel]) -> None:
         fields = model.model_fields
         self.names = frozenset(fields)
         self.required = frozenset(name for name, info in fields.items() if info.is_required())
-        self.factories: list[tuple[str, Callable[[], Any]]] = []
+        self.factories: dict[str, Callable[[], Any]] = {}
         for name, info in fields.items():
             if info.default_factory is not None:
                 if info.default_factory_takes_validated_data:
                     raise TypeError(f"{model.__name__}.{name}: construct does not handle factories that take the data")
-                self.factories.append((name, info.default_factory))  # type: ignore[arg-type]
+                self.factories[name] = info.default_factory  # type: ignore[assignment]
+        self.factory_names = frozenset(self.factories)
         # Required fields hold None here: every copy replaces them (it needs them all).
         self.instance = model.model_construct(_fields_set=set(), **dict.fromkeys(self.required))
 
@@ -110,6 +111,9 @@ def construct(model: type[M], values: dict[str, Any]) -> M:
     keys = values.keys()
     if not (keys <= blank.names and blank.required <= keys):
         return model(**values)  # a name that is not a field, or a required one missing: the model's error
-    fresh = {name: factory() for name, factory in blank.factories if name not in keys}
-    built: M = blank.instance.model_copy(update={**values, **fresh} if fresh else values)  # type: ignore[assignment]
+    missing = blank.factory_names - keys
+    if missing:
+        factories = blank.factories
+        values = {**values, **{name: factories[name]() for name in missing}}
+    built: M = blank.instance.model_copy(update=values)  # type: ignore[assignment]
     return built
