@@ -61,32 +61,47 @@ faster than they copy, records (20 to 30 fields, most of them defaults) copy fas
 """
 
 
-class _Blank:
-    """A record model's blank instance (no field set) and what a copy of it needs besides the values given."""
+def _copying_builder(model: type[M]) -> Callable[[dict[str, Any]], M]:
+    """Builds ``model`` as a ``model_copy`` of its blank instance (no field set), ``values`` as the update."""
+    fields = model.model_fields
+    names = frozenset(fields)
+    required = frozenset(name for name, info in fields.items() if info.is_required())
+    factories: dict[str, Callable[[], Any]] = {}
+    for name, info in fields.items():
+        if info.default_factory is not None:
+            if info.default_factory_takes_validated_data:
+                raise TypeError(f"{model.__name__}.{name}: construct does not handle factories that take the data")
+            factories[name] = info.default_factory  # type: ignore[assignment]
+    factory_names = frozenset(factories)
+    # Required fields hold None here: every copy replaces them (it needs them all).
+    copy = model.model_construct(_fields_set=set(), **dict.fromkeys(required)).model_copy
 
-    __slots__ = ("factories", "factory_names", "instance", "names", "required")
+    def build(values: dict[str, Any]) -> M:
+        extras = values.get("extras")
+        if extras:
+            try:
+                values = {**values, "extras": json_object(extras)}
+            except ValidationError:
+                return model(**values)  # raises the model's own error for the values that are not JSON
+        keys = values.keys()
+        if not (keys <= names and required <= keys):
+            return model(**values)  # a name that is not a field, or a required one missing: the model's error
+        missing = factory_names - keys
+        if missing:
+            # A copy shares the blank's containers: the defaults left out get fresh ones.
+            values = {**values, **{name: factories[name]() for name in missing}}
+        return copy(update=values)
 
-    def __init__(self, model: type[BaseModel]) -> None:
-        fields = model.model_fields
-        self.names = frozenset(fields)
-        self.required = frozenset(name for name, info in fields.items() if info.is_required())
-        self.factories: dict[str, Callable[[], Any]] = {}
-        for name, info in fields.items():
-            if info.default_factory is not None:
-                if info.default_factory_takes_validated_data:
-                    raise TypeError(f"{model.__name__}.{name}: construct does not handle factories that take the data")
-                self.factories[name] = info.default_factory  # type: ignore[assignment]
-        self.factory_names = frozenset(self.factories)
-        # Required fields hold None here: every copy replaces them (it needs them all).
-        self.instance = model.model_construct(_fields_set=set(), **dict.fromkeys(self.required))
+    return build
 
 
-_BLANKS: dict[type[BaseModel], _Blank | None] = {}
+def _builder(model: type[M]) -> Callable[[dict[str, Any]], M]:
+    build = _copying_builder(model) if len(model.model_fields) > _COPIED_ABOVE else model.model_validate
+    _BUILDERS[model] = build
+    return build
 
 
-def _blank(model: type[BaseModel]) -> _Blank | None:
-    blank = _BLANKS[model] = _Blank(model) if len(model.model_fields) > _COPIED_ABOVE else None
-    return blank
+_BUILDERS: dict[type[BaseModel], Callable[[dict[str, Any]], Any]] = {}
 
 
 def construct(model: type[M], values: dict[str, Any]) -> M:
@@ -99,21 +114,6 @@ def construct(model: type[M], values: dict[str, Any]) -> M:
     """
     if _validate_all:
         return model(**values)
-    blank = _BLANKS[model] if model in _BLANKS else _blank(model)
-    if blank is None:
-        return model.model_validate(values)
-    extras = values.get("extras")
-    if extras:
-        try:
-            values = {**values, "extras": json_object(extras)}
-        except ValidationError:
-            return model(**values)  # raises the model's own error for the values that are not JSON
-    keys = values.keys()
-    if not (keys <= blank.names and blank.required <= keys):
-        return model(**values)  # a name that is not a field, or a required one missing: the model's error
-    missing = blank.factory_names - keys
-    if missing:
-        factories = blank.factories
-        values = {**values, **{name: factories[name]() for name in missing}}
-    built: M = blank.instance.model_copy(update=values)  # type: ignore[assignment]
+    build = _BUILDERS.get(model) or _builder(model)
+    built: M = build(values)
     return built
