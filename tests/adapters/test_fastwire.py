@@ -7,6 +7,7 @@ form, and the MappingError (system, kind, field path, message) of each kind of m
 
 from __future__ import annotations
 
+import enum
 import math
 from collections import OrderedDict, UserDict
 from datetime import UTC, date, datetime
@@ -106,13 +107,44 @@ def test_attrs_output_builds_the_wire_objects() -> None:
     assert thing.parent is not None
     assert thing.parent.name == "Bob"
     assert thing.parent.tags == []
-    assert thing.parent.tags is not reader("attrs")(VALID).parent.tags  # type: ignore[union-attr]
+    assert thing.parent.tags is not reader("attrs")(VALID).parent.tags
 
 
 def test_any_mapping_is_an_object() -> None:
     """Mappings that are not dicts read like dicts (at the top and nested)."""
     payload = UserDict({**VALID, "parent": OrderedDict(VALID["parent"])})
     assert reader()(payload) == reader()(VALID)
+
+
+class _Int(int):
+    """An int subclass (json.loads never makes one; a caller's own payload may hold one)."""
+
+
+class _Color(enum.IntEnum):
+    """An int enum."""
+
+    RED = 3
+
+
+class _Name(enum.StrEnum):
+    """A str enum."""
+
+    ANN = "ann"
+
+
+def test_subclassed_values_read_as_plain_values() -> None:
+    """Subclasses of int and str (enums included) come out as plain ints and strings."""
+    payload = {
+        **VALID,
+        "id": _Color.RED,
+        "name": _Name.ANN,
+        "ids": [_Int(4)],
+        "parent": {**VALID["parent"], "id": _Int(1)},
+    }
+    read = reader()(payload)
+    plain = [read["id"], read["name"], read["ids"][0], read["parent"]["id"]]
+    assert plain == [3, "ann", 4, 1]
+    assert [type(value) for value in plain] == [int, str, int, int]
 
 
 BROKEN: list[tuple[str, Any, str, str]] = [
