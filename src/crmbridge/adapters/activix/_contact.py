@@ -20,7 +20,7 @@ from crmbridge.adapters.activix._common import (
 )
 from crmbridge.adapters.activix._phones import PhoneNormaliser
 from crmbridge.adapters.activix._slots import EMAIL_ALIASES, EMAIL_TYPES, PHONE_ALIASES, PHONE_TYPES, Placement, place
-from crmbridge.adapters.activix.wire import Lead, LeadEmail, LeadPhone
+from crmbridge.adapters.activix.wire import WIRE_SCHEMAS, Lead, LeadEmail, LeadPhone
 from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Phone
 from crmbridge.canonical._construct import construct
 from crmbridge.errors import MappingError
@@ -85,13 +85,13 @@ class ContactMapper:
         self.converter = converter
         self.phones = phones
         self.default_lead_type = default_lead_type
-        self.reader: WireReader[Lead] = WireReader(converter, Lead, system=SYSTEM, kind=KIND)
+        self.reader: WireReader[Lead] = WireReader(Lead, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND)
 
     # -- reading --------------------------------------------------------------------------------
 
     def read(self, payload: Mapping[str, Any]) -> Contact:
         """The Contact of one Lead object (its embedded communications are not read here)."""
-        # The reader validates the payload once (the converter's rules, compiled): the values
+        # The reader validates the payload once (one native validator): the values
         # below are valid by construction, so the record is built without validating them again.
         wire = self.reader(payload)
         extras = unknown_fields(payload, Lead)

@@ -53,7 +53,7 @@ class EstatePrimeMapping(Adapter):
     The kinds' mappings (``_contact``, ``_activity``, ``_event``) extend it; :class:`EstatePrimeAdapter`
     combines them.
 
-    Reading: the wire reader validates the whole payload once (the converter's rules, compiled;
+    Reading: the wire reader validates the whole payload once (one native validator;
     see :mod:`crmbridge.adapters._fastwire`) and hands over a dict of valid wire values.
     Everything built from them is valid by construction (cached Refs and Lookups, aware UTC
     datetimes of the clock, strings and booleans the reader checked), so the kinds build their
