@@ -9,6 +9,7 @@ Integrations written against :class:`Connection` work for every CRM; what a CRM 
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from crmbridge._systems import get_system
 from crmbridge.adapters import Adapter, Resolver
-from crmbridge.canonical import Record, Ref
+from crmbridge.canonical import CustomFieldDef, Record, Ref
 from crmbridge.errors import MappingError
 from crmbridge.http._body import encode_json_body, problems
 
@@ -231,6 +232,10 @@ class Connection:
     def lookups(self) -> dict[str, Any]:
         """The CRM's lookup lists."""
         return self.backend.lookups()
+
+    def custom_field_defs(self) -> dict[str, builtins.list[CustomFieldDef]]:
+        """The CRM's custom field definitions by canonical kind (read from its lookups)."""
+        return self.adapter.custom_field_defs(self.backend.lookups())
 
     def close(self) -> None:
         """Close the HTTP client."""

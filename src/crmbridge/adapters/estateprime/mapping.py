@@ -58,7 +58,7 @@ from crmbridge.adapters._support import (
     unknown_fields,
     wire_field_names,
 )
-from crmbridge.adapters.estateprime import wire
+from crmbridge.adapters.estateprime import _field_defs, wire
 from crmbridge.adapters.estateprime._custom_fields import CustomFieldCodec, InvalidValue, same_json
 from crmbridge.adapters.estateprime._time import (
     LocalClock,
@@ -69,6 +69,7 @@ from crmbridge.adapters.estateprime._time import (
 from crmbridge.canonical import (
     Activity,
     Contact,
+    CustomFieldDef,
     CustomFieldValue,
     EmailAddress,
     Event,
@@ -323,6 +324,10 @@ class EstatePrimeAdapter(Adapter):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"contact", "activity", "event"})
+
+    def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
+        """The custom field definitions in ``lookups`` (see :mod:`crmbridge.adapters.estateprime._field_defs`)."""
+        return _field_defs.custom_field_defs(lookups)
 
     def __init__(
         self, *, timezone: str = "UTC", lookups: Mapping[str, Any] | None = None, default_office: int | None = None
