@@ -13,12 +13,25 @@ from typing import Any
 
 from crmbridge.canonical import CustomFieldDef, Ref
 
-__all__ = ["ATTRIBUTE_DEFS", "DEF_REF_KIND", "custom_field_defs", "native_data_type"]
+__all__ = ["ATTRIBUTE_DEFS", "DEF_REF_KIND", "GLOBAL_ATTRIBUTE_TYPES", "custom_field_defs", "native_data_type"]
 
 SYSTEM = "rechat"
 ATTRIBUTE_DEFS = "contacts/attribute_defs"
 DEF_REF_KIND = "attribute_def"
 _TYPES = {"number": "number", "date": "date"}
+
+GLOBAL_ATTRIBUTE_TYPES: frozenset[str] = frozenset(
+    {
+        *("title", "first_name", "middle_name", "last_name", "nickname", "marketing_name", "birthday"),
+        *("source", "source_type", "profile_image_url", "cover_image_url", "company", "job_title"),
+        *("child_birthday", "wedding_anniversary", "home_anniversary", "work_anniversary"),
+        *("email", "phone_number", "tag", "website", "facebook", "linkedin", "instagram", "note"),
+        *("street_prefix", "street_number", "street_name", "street_suffix", "unit_number"),
+        *("city", "state", "county", "country", "postal_code"),
+    }
+)
+"""The ``attribute_type`` of Rechat's global attribute definitions. An attribute whose type is
+none of these (Rechat writes a brand definition's ``name`` there) belongs to a custom one."""
 
 
 def native_data_type(field_type: str) -> str:
