@@ -227,12 +227,12 @@ class ResolvedFieldMapping:
             found = self._source_value(record, customs, line)
             if found is None:
                 continue
-            index, path, value = found
+            index, path, value, value_type = found
             stats = self.stats.setdefault(line.label, LineStats())
             try:
                 converted = convert_custom_value(
                     value,
-                    line.source.type,
+                    value_type,
                     line.target,
                     zone=zone,
                     resolve=resolve,
@@ -263,13 +263,15 @@ class ResolvedFieldMapping:
 
     def _source_value(
         self, record: Record, customs: list[CustomFieldValue], line: ResolvedLine
-    ) -> tuple[int | None, str, Any] | None:
+    ) -> tuple[int | None, str, Any, str] | None:
+        """Where the line's source value is, the value and its type (the value's own when it says)."""
         if _is_standard(line.source):
             value = getattr(record, line.source.name, None)
-            return None if value is None else (None, line.source.name, value)
+            return None if value is None else (None, line.source.name, value, line.source.type)
         for index, custom in enumerate(customs):
             if custom.field == line.source.ref and custom.value is not None:
-                return index, f"custom_fields[{index}]", custom.value
+                # A CRM may read a value as a plainer type than its definition (a Rechat select as text).
+                return index, f"custom_fields[{index}]", custom.value, custom.type or line.source.type
         return None
 
 

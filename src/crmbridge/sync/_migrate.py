@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
 from crmbridge.errors import AmbiguousWriteError, APIError, CrmBridgeError, MappingError, UnsupportedOperation
 from crmbridge.sync._convert import CONVERSIONS, Conversion
+from crmbridge.sync._field_mapping import FieldMapping, LineStats, ResolvedFieldMapping
 from crmbridge.sync._state import StateStore
 
 __all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "changed_fields", "content_of", "fingerprint", "migrate"]
@@ -125,6 +127,8 @@ class MigrationReport:
     kinds: dict[str, KindReport] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     skipped_kinds: dict[str, str] = field(default_factory=dict)
+    field_mapping: dict[str, LineStats] = field(default_factory=dict)
+    """Per field mapping line (``"Available Budget -> Budget"``): values moved, failed, lossy."""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -136,11 +140,28 @@ class MigrationReport:
             "kinds": {kind: report.as_dict() for kind, report in self.kinds.items()},
             "skipped_kinds": self.skipped_kinds,
             "failures": self.failures,
+            "field_mapping": {line: vars(stats) for line, stats in self.field_mapping.items()},
         }
 
     def write_json(self, path: str | Path) -> None:
         """Save the report as a JSON file."""
         Path(path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def resolve_field_mapping(mapping: FieldMapping, source: Connection, target: Connection) -> ResolvedFieldMapping:
+    """``mapping`` checked against the live custom field definitions of both ends (before any write)."""
+    return mapping.resolve(
+        source_system=source.system,
+        target_system=target.system,
+        source_defs=source.custom_field_defs(),
+        target_defs=target.custom_field_defs(),
+    )
+
+
+def _account_zone(connection: Connection) -> ZoneInfo | None:
+    # Date <-> datetime conversions happen in the account's zone: EstatePrime's adapter knows it.
+    name = getattr(connection.adapter, "timezone", None)
+    return ZoneInfo(name) if isinstance(name, str) else None
 
 
 def _ordered(kinds: Iterable[str]) -> list[str]:
@@ -167,6 +188,8 @@ class _Run:
         links: Mapping[Ref, Ref],
     ) -> None:
         self.links = links
+        self.fields: ResolvedFieldMapping | None = None
+        self.zone: ZoneInfo | None = None
         self.convert: Conversion | None = None
         self.started = datetime.now(UTC)
         self.source = source
@@ -179,6 +202,10 @@ class _Run:
         """What the kind being moved becomes in the target (itself, or what CONVERSIONS makes it)."""
         self.unsettled: dict[Ref, datetime | None] = {}
         """This kind's creates that failed ambiguously in this run, with their source change time."""
+
+    def resolve_here(self, ref: Ref) -> Ref | None:
+        """The target's counterpart of ``ref`` (for user and contact custom fields)."""
+        return self.resolve(ref, self.target.system)
 
     def resolve(self, ref: Ref, system: str) -> Ref | None:
         """Fixed counterparts first (users, offices: ``links=``), then the crosswalk of moved records."""
@@ -257,6 +284,14 @@ class _Run:
         assert source is not None, "records read from a CRM have a ref"
         if self.convert is not None:
             record, lost = self.convert(record, self.started)
+            for path in lost:
+                counts.dropped_fields[_field_of(path)] += 1
+        if self.fields is not None:
+            try:
+                record, lost = self.fields.apply(record, zone=self.zone, resolve=self.resolve_here)
+            except MappingError as error:
+                self.fail(kind, counts, source, _reason(error))
+                return False
             for path in lost:
                 counts.dropped_fields[_field_of(path)] += 1
         for path in self.target.adapter.unsupported(record):
@@ -422,6 +457,7 @@ def migrate(
     progress: Progress | None = None,
     links: Mapping[Ref, Ref] | None = None,
     conversions: Mapping[str, str] | None = None,
+    field_mapping: FieldMapping | None = None,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
 
@@ -430,7 +466,11 @@ def migrate(
     referred to, such as users (``{Ref("estateprime", "user", "3"): Ref("activix", "user", "77")}``).
     ``conversions`` maps a kind the target lacks to one it has (``{"event": "task"}``: see
     :mod:`crmbridge.sync._convert` for the policy); without it such kinds are skipped and said so.
-    Running again resumes: what was moved is not moved twice, what changed is updated, what failed
+    ``field_mapping`` (a parsed mapping file, :mod:`crmbridge.sync._field_mapping`) moves custom
+    field values into the target's fields; it is checked against both ends' live definitions
+    before any write (:class:`~crmbridge.errors.FieldMappingError` naming the line), and the
+    report counts, per line, the values moved, failed and lossy. Running again resumes: what was
+    moved is not moved twice, what changed is updated, what failed
     is tried again. See the module docstring.
     """
     if source.system == target.system:
@@ -439,6 +479,10 @@ def migrate(
     chosen = _ordered(kinds if kinds is not None else source.adapter.kinds & target.adapter.kinds)
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
     run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {})
+    if field_mapping is not None:
+        run.fields = resolve_field_mapping(field_mapping, source, target)
+        run.zone = _account_zone(source) or _account_zone(target)
+        report.field_mapping = run.fields.stats
     for kind in chosen:
         into = (conversions or {}).get(kind)
         if kind not in source.adapter.kinds:

@@ -335,6 +335,7 @@ class ContactMapper:
             paths.extend(
                 f"{name}[{i}]" for i, value in enumerate(values) if name != "custom_fields" or not _own_field(value)
             )
+        paths.extend(_custom_field_losses(record))
         paths.extend(f"owners[{i}]" for i in range(1, len(record.owners)))
         paths.extend(self._address_losses(record, owned=owned))
         paths.extend(self._email_losses(record, owned=owned))
@@ -431,6 +432,15 @@ def _read_custom_field(index: int, item: Any) -> CustomFieldValue:
         },
         path=path,
     )
+
+
+def _custom_field_losses(record: Contact) -> list[str]:
+    # Activix keeps a currency field's amount only: a currency code is not stored.
+    return [
+        f"custom_fields[{i}].value.currency"
+        for i, custom in enumerate(record.custom_fields)
+        if _own_field(custom) and custom.type == "currency" and getattr(custom.value, "currency", None) is not None
+    ]
 
 
 def _own_field(custom: CustomFieldValue) -> bool:
