@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from crmbridge._systems import get_system
 from crmbridge.adapters import Adapter, Resolver
 from crmbridge.canonical import CustomFieldDef, Record, Ref
-from crmbridge.errors import MappingError
+from crmbridge.errors import MappingError, UnsupportedOperation
 from crmbridge.http._body import encode_json_body, problems
 
 __all__ = [
@@ -236,6 +236,20 @@ class Connection:
     def custom_field_defs(self) -> dict[str, builtins.list[CustomFieldDef]]:
         """The CRM's custom field definitions by canonical kind (read from its lookups)."""
         return self.adapter.custom_field_defs(self.backend.lookups())
+
+    def create_custom_field_def(
+        self, kind: str, name: str, field_type: str, options: Collection[str] = ()
+    ) -> CustomFieldDef:
+        """Define a custom field ``name`` of ``field_type`` on ``kind`` records (Rechat attribute defs).
+
+        :class:`~crmbridge.errors.UnsupportedOperation` where the CRM's API cannot define fields
+        (EstatePrime's and Activix's are set up in their own apps).
+        """
+        create = getattr(self.backend, "create_custom_field_def", None)
+        if create is None:
+            raise UnsupportedOperation(self.system, "define custom fields through its API")
+        created: CustomFieldDef = create(kind, name, field_type, tuple(options))
+        return created
 
     def close(self) -> None:
         """Close the HTTP client."""

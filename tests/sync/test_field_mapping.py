@@ -197,7 +197,7 @@ def test_apply_moves_each_mapped_value_and_leaves_the_rest() -> None:
 def test_lossy_conversions_are_reported_unless_accepted() -> None:
     """A multi-select into a single select names the source path, unless the line accepts the loss."""
     single = CustomFieldDef(Ref("activix", "custom_field", "20"), "method", "select", options=("Phone", "Email"))
-    for accept, expected in ((False, ["custom_fields[1]"]), (True, [])):
+    for accept, expected in ((False, ["custom_fields[1].value"]), (True, [])):
         text = f"auto = false\n[[field]]\nfrom_id = 3\nto = 'method'\naccept_loss = {str(accept).lower()}\n"
         resolved = parse_field_mapping(text).resolve(
             source_system="estateprime",

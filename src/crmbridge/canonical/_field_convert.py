@@ -127,6 +127,8 @@ class Converted:
 
     value: Any
     loss: str | None = None
+    lost_part: str = "value"
+    """Which part of the value the loss is in (``"value.currency"`` when only the code went)."""
 
 
 def type_family(field_type: str) -> str:
@@ -160,7 +162,7 @@ def convert_custom_value(
     if source_family not in _ACCEPTS[target_family]:
         raise CustomValueConversionError(f"a {source} value cannot become a {target.type} value")
     converted = _CONVERTERS[target_family](value, source_family, target, _Context(zone, resolve, unknown_option))
-    return Converted(normalise_custom_value(target.type, converted.value), converted.loss)
+    return Converted(normalise_custom_value(target.type, converted.value), converted.loss, converted.lost_part)
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,7 @@ def _to_number(value: Any, family: str, target: CustomFieldDef, context: _Contex
     if family == "currency":
         money = Money.model_validate(value)
         loss = f"currency {money.currency} dropped (the target holds the amount only)" if money.currency else None
-        return Converted(money.amount, loss)
+        return Converted(money.amount, loss, "value.currency")
     if family == "checkbox":
         return Converted(Decimal(1 if value else 0))
     return Converted(_decimal_from_text(str(value)))

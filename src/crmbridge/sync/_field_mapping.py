@@ -3,6 +3,7 @@
 A mapping file is TOML, one ``[[field]]`` table per line of the mapping::
 
     auto = true               # also map same-named custom fields of compatible types (default)
+    create_missing = false    # true: define the target fields the source has and no line names (Rechat)
 
     [[field]]
     kind = "contact"           # the canonical kind (default "contact")
@@ -63,7 +64,7 @@ __all__ = [
 
 Side = Literal["from", "to"]
 _KEYS = frozenset({"kind", "from", "from_id", "from_field", "to", "to_id", "to_field", "accept_loss", "unknown_option"})
-_TOP_KEYS = frozenset({"auto", "field"})
+_TOP_KEYS = frozenset({"auto", "create_missing", "field"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class FieldMapping:
     lines: tuple[MappingLine, ...]
     auto: bool = True
     path: str = "<mapping>"
+    create_missing: bool = False
 
     def error(self, line: MappingLine | int, message: str) -> FieldMappingError:
         """A :class:`FieldMappingError` naming this file and ``line``."""
@@ -133,9 +135,30 @@ class FieldMapping:
                     f"{line.source.describe()} ({source.type}) cannot fill {line.target.describe()} ({target.type})",
                 )
             resolved.append(ResolvedLine(line, source, target))
-        if self.auto:
+        if self.auto or self.create_missing:  # fields create_missing defined are found by their name
             resolved.extend(_same_named(resolved, source_defs, target_defs))
         return ResolvedFieldMapping(tuple(resolved), source_system, target_system)
+
+    def unmapped_sources(
+        self,
+        source_defs: Mapping[str, Sequence[CustomFieldDef]],
+        target_defs: Mapping[str, Sequence[CustomFieldDef]],
+    ) -> list[tuple[str, CustomFieldDef]]:
+        """``(kind, definition)`` of source custom fields no line names and no target field shares a name with.
+
+        What ``create_missing`` defines in the target before the run.
+        """
+        named = {(line.kind, line.source.name) for line in self.lines if line.source.name is not None}
+        named_ids = {(line.kind, line.source.id) for line in self.lines if line.source.id is not None}
+        missing: list[tuple[str, CustomFieldDef]] = []
+        for kind, defs in source_defs.items():
+            there = {d.name.casefold() for d in target_defs.get(kind, ())}
+            for definition in defs:
+                if (kind, definition.name) in named or (kind, definition.ref.id) in named_ids:
+                    continue
+                if definition.name.casefold() not in there:
+                    missing.append((kind, definition))
+        return missing
 
     def _end(
         self, line: MappingLine, side: Side, end: FieldEnd, defs: Sequence[CustomFieldDef], system: str
@@ -211,8 +234,8 @@ class ResolvedFieldMapping:
     ) -> tuple[Record, list[str]]:
         """``record`` with every mapped value moved where the target keeps it, and the losses.
 
-        The losses are the record's field paths whose conversion lost something the line did not
-        accept. A value that cannot be converted raises :class:`MappingError` naming the target
+        The losses are the paths (``custom_fields[2].value.currency``) of what a conversion lost
+        and the line did not accept. A value that cannot be converted raises :class:`MappingError` naming the target
         system, the kind and the source field's path (the record fails; the batch goes on).
         """
         lines = self.for_kind(record.KIND)
@@ -245,7 +268,7 @@ class ResolvedFieldMapping:
             if converted.loss is not None:
                 stats.lossy += 1
                 if not line.line.accept_loss:
-                    losses.append(path)
+                    losses.append(f"{path}.{converted.lost_part}")
             if index is not None:
                 taken.add(index)
             if _is_standard(line.target):
@@ -330,16 +353,18 @@ def parse_field_mapping(text: str, *, path: str = "<mapping>") -> FieldMapping:
         raise FieldMappingError(path, _error_line(str(error), text), f"not valid TOML: {error}") from None
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise FieldMappingError(path, 0, f"unknown top-level key(s) {', '.join(unknown)}; expected auto, [[field]]")
-    auto = data.get("auto", True)
-    if not isinstance(auto, bool):
-        raise FieldMappingError(path, 0, "auto must be true or false")
+        expected = "auto, create_missing, [[field]]"
+        raise FieldMappingError(path, 0, f"unknown top-level key(s) {', '.join(unknown)}; expected {expected}")
+    auto, create_missing = data.get("auto", True), data.get("create_missing", False)
+    for key, flag in (("auto", auto), ("create_missing", create_missing)):
+        if not isinstance(flag, bool):
+            raise FieldMappingError(path, 0, f"{key} must be true or false")
     tables = data.get("field", [])
     if not isinstance(tables, list):
         raise FieldMappingError(path, 0, "field must be an array of tables ([[field]])")
     numbers = _header_lines(text)
     lines = [_line(table, numbers[i] if i < len(numbers) else 0, path) for i, table in enumerate(tables)]
-    return FieldMapping(tuple(lines), auto=auto, path=path)
+    return FieldMapping(tuple(lines), auto=auto, path=path, create_missing=create_missing)
 
 
 def _line(table: Any, number: int, path: str) -> MappingLine:

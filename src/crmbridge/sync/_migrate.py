@@ -148,13 +148,40 @@ class MigrationReport:
         Path(path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
 
 
-def resolve_field_mapping(mapping: FieldMapping, source: Connection, target: Connection) -> ResolvedFieldMapping:
-    """``mapping`` checked against the live custom field definitions of both ends (before any write)."""
+def resolve_field_mapping(
+    mapping: FieldMapping,
+    source: Connection,
+    target: Connection,
+    *,
+    store: StateStore | None = None,
+    dry_run: bool = False,
+    kinds: Sequence[str] | None = None,
+) -> ResolvedFieldMapping:
+    """``mapping`` checked against the live custom field definitions of both ends (before any write).
+
+    With ``create_missing``, the source's custom fields that no line names and the target lacks
+    are defined in the target first (same name, the target's type for the values) and linked in
+    the crosswalk of ``store``, so a later run finds them again; a dry run defines nothing and
+    maps nothing to them. Only ``kinds`` (default: all) get fields defined; a target that cannot
+    define them raises :class:`FieldMappingError`.
+    """
+    source_defs, target_defs = source.custom_field_defs(), target.custom_field_defs()
+    if mapping.create_missing and not dry_run:
+        for kind, definition in mapping.unmapped_sources(source_defs, target_defs):
+            if kinds is not None and kind not in kinds:
+                continue
+            try:
+                created = target.create_custom_field_def(kind, definition.name, definition.type, definition.options)
+            except UnsupportedOperation as error:
+                raise mapping.error(0, f"create_missing: {error}") from None
+            target_defs.setdefault(kind, []).append(created)
+            if store is not None:
+                store.link(definition.ref, created.ref, fingerprint="custom-field-def")
     return mapping.resolve(
         source_system=source.system,
         target_system=target.system,
-        source_defs=source.custom_field_defs(),
-        target_defs=target.custom_field_defs(),
+        source_defs=source_defs,
+        target_defs=target_defs,
     )
 
 
@@ -480,7 +507,14 @@ def migrate(
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
     run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {})
     if field_mapping is not None:
-        run.fields = resolve_field_mapping(field_mapping, source, target)
+        run.fields = resolve_field_mapping(
+            field_mapping,
+            source,
+            target,
+            store=store,
+            dry_run=dry_run,
+            kinds=[k for k in chosen if k in target.adapter.kinds],
+        )
         run.zone = _account_zone(source) or _account_zone(target)
         report.field_mapping = run.fields.stats
     for kind in chosen:
