@@ -6,6 +6,8 @@ import-linter's contracts in pyproject.toml, which CI runs (``lint-imports``).
 
 from __future__ import annotations
 
+import pytest
+
 import crmbridge
 import crmbridge.adapters
 import crmbridge.adapters.activix.client
@@ -128,8 +130,8 @@ EXPECTED = {
         "UnknownSystem",
         "UnresolvedReference",
         "UnsupportedKind",
+        "UnprocessableRequestError",
         "UnsupportedOperation",
-        "ValidationError",
         "status_error_class",
     },
     crmbridge.http: {
@@ -137,8 +139,11 @@ EXPECTED = {
         "AsyncPager",
         "Endpoint",
         "IDEMPOTENT_METHODS",
+        "ItemReader",
         "NOT_GIVEN",
         "Page",
+        "PageReader",
+        "PagedList",
         "PagedSpec",
         "RETRYABLE_STATUSES",
         "RateLimiter",
@@ -149,6 +154,7 @@ EXPECTED = {
         "SyncPager",
         "fetch_numbered_pages",
         "is_connect_failure",
+        "listed_item",
         "parse_retry_after",
         "redact_url",
     },
@@ -315,6 +321,9 @@ EXPECTED = {
         "merge_into_contact",
         "raw_data",
         "raw_item",
+        "read_all",
+        "read_one",
+        "read_page",
         "remove_task_association",
         "remove_task_associations",
         "rename_tag",
@@ -339,3 +348,14 @@ def test_exported_names_are_pinned() -> None:
         assert set(module.__all__) == names, module.__name__
         for name in names:
             assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_validation_error_is_a_deprecated_alias_of_unprocessable_request_error() -> None:
+    """The former name of the 400/422 error still imports, warns, and is the same class."""
+    with pytest.warns(DeprecationWarning, match="UnprocessableRequestError"):
+        from crmbridge.errors import ValidationError
+    assert ValidationError is crmbridge.errors.UnprocessableRequestError
+    assert crmbridge.errors.status_error_class(422) is ValidationError
+    assert "ValidationError" not in crmbridge.errors.__all__
+    with pytest.raises(AttributeError, match="NoSuchError"):
+        _ = crmbridge.errors.NoSuchError  # type: ignore[attr-defined]

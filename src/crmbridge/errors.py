@@ -22,7 +22,9 @@ The whole tree::
     └── APIError                        talking to a CRM failed; .system, .method, .url
         ├── APIStatusError              the CRM answered with an error status;
         │   │                           .status_code, .body, .response, .retry_after
-        │   ├── ValidationError         400 / 422: the CRM refused the request's content
+        │   ├── UnprocessableRequestError
+        │   │                           400 / 422: the CRM refused the request's content
+        │   │                           (deprecated alias: ValidationError)
         │   ├── AuthenticationError     401: missing, wrong or expired token
         │   ├── PermissionDeniedError   403: the token may not do this (e.g. another brand)
         │   ├── NotFoundError           404
@@ -36,12 +38,17 @@ The whole tree::
                                         it may or may not have been applied, so it was
                                         not retried; reconcile before writing again
 
+``ValidationError`` is still importable from here as a deprecated alias of
+:class:`UnprocessableRequestError` (importing it warns): the old name was the same as pydantic's
+``ValidationError``, which is a different error (a value that does not fit a model).
+
 Messages name the field and what was expected, and never quote the offending value: payloads
 carry people's personal data (and, for Activix, email bodies), which must not reach logs.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -70,8 +77,8 @@ __all__ = [
     "UnknownSystem",
     "UnresolvedReference",
     "UnsupportedKind",
+    "UnprocessableRequestError",
     "UnsupportedOperation",
-    "ValidationError",
     "status_error_class",
 ]
 
@@ -228,8 +235,15 @@ class APIStatusError(APIError):
         super().__init__(f"{status_code} {message}", system=system, method=method, url=url)
 
 
-class ValidationError(APIStatusError):
-    """400 or 422: the CRM refused what the request said."""
+class UnprocessableRequestError(APIStatusError):
+    """400 or 422: the CRM refused what the request said (a missing field, a value it rejects).
+
+    Named for what happened, a request the CRM could not process as sent, and not
+    ``ValidationError``, its former name: that is also the name of pydantic's error for a value
+    that does not fit a model, which crmbridge modules import beside this one, and an ``except
+    ValidationError`` could catch either by mistake. ``crmbridge.errors.ValidationError`` stays
+    as a deprecated alias.
+    """
 
 
 class AuthenticationError(APIStatusError):
@@ -285,12 +299,12 @@ class AmbiguousWriteError(APIError):
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
-    400: ValidationError,
+    400: UnprocessableRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
-    422: ValidationError,
+    422: UnprocessableRequestError,
     429: RateLimitError,
 }
 
@@ -300,3 +314,19 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return ServerError
     return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+_DEPRECATED_ALIASES: dict[str, type[CrmBridgeError]] = {"ValidationError": UnprocessableRequestError}
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated names, with a DeprecationWarning naming their replacement."""
+    replacement = _DEPRECATED_ALIASES.get(name)
+    if replacement is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"crmbridge.errors.{name} is deprecated; use crmbridge.errors.{replacement.__name__}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return replacement
