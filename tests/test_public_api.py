@@ -161,6 +161,7 @@ EXPECTED = {
     crmbridge.sync: {
         "Failure",
         "FeedReport",
+        "FieldMapping",
         "Intent",
         "KIND_ORDER",
         "KindReport",
@@ -169,7 +170,10 @@ EXPECTED = {
         "engine_url",
         "feed",
         "fingerprint",
+        "load_field_mapping",
         "migrate",
+        "parse_field_mapping",
+        "suggest_field_mapping",
     },
     crmbridge.sandbox: {
         "ALL_FAULT_KINDS",
