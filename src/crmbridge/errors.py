@@ -11,6 +11,8 @@ The whole tree::
     │   │                               core kind "request" and the body path
     │   └── UnresolvedReference         a Ref of another system had no counterpart
     ├── UnsupportedKind (ValueError)    an adapter was asked for a kind it does not have
+    ├── FieldMappingError (ValueError)  a field mapping file is malformed or names a field
+    │                                   one end lacks; .path, .line name where
     ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
     ├── InvalidIdError (ValueError)     an id that is not the CRM's id format (int, UUID): refused
     │                                   before any request is made
@@ -70,6 +72,7 @@ __all__ = [
     "CapabilityMissing",
     "ConflictError",
     "CrmBridgeError",
+    "FieldMappingError",
     "InvalidIdError",
     "InvalidResponseError",
     "JobLocked",
@@ -126,6 +129,20 @@ class CapabilityMissing(CrmBridgeError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.system, self.capability))
+
+
+class FieldMappingError(CrmBridgeError, ValueError):
+    """A field mapping file cannot be used: ``path`` and ``line`` (1-based; 0 for the whole file) say where."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.line, self.message))
 
 
 class MappingError(CrmBridgeError, ValueError):

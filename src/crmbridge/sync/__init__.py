@@ -2,6 +2,12 @@
 
 from crmbridge.sync._budget import AccountBudget
 from crmbridge.sync._feed import FeedReport, envelope, feed, feed_to_log
+from crmbridge.sync._field_mapping import (
+    FieldMapping,
+    load_field_mapping,
+    parse_field_mapping,
+    suggest_field_mapping,
+)
 from crmbridge.sync._migrate import KIND_ORDER, KindReport, MigrationReport, fingerprint, migrate
 from crmbridge.sync._shards import REFERS_TO, Shard, ShardReport, plan, run_shard, tenant_state
 from crmbridge.sync._state import DeadLetter, Failure, Intent, LogEntry, StateStore, engine_url
@@ -25,6 +31,7 @@ __all__ = [
     "DeliveryFailed",
     "Failure",
     "FeedReport",
+    "FieldMapping",
     "Intent",
     "KindReport",
     "LogEntry",
@@ -45,12 +52,15 @@ __all__ = [
     "feed_to_log",
     "feed_webhooks",
     "fingerprint",
+    "load_field_mapping",
     "load_tenants",
     "migrate",
+    "parse_field_mapping",
     "parse_tenants",
     "plan",
     "replay_webhooks",
     "run_shard",
+    "suggest_field_mapping",
     "tenant_state",
     "webhook_source",
 ]

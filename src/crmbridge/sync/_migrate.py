@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
@@ -55,6 +56,7 @@ from crmbridge.errors import (
     UnsupportedOperation,
 )
 from crmbridge.sync._convert import CONVERSIONS, Conversion
+from crmbridge.sync._field_mapping import FieldMapping, LineStats, ResolvedFieldMapping
 from crmbridge.sync._lease import Lease
 from crmbridge.sync._state import StateStore
 
@@ -174,6 +176,8 @@ class MigrationReport:
     kinds: dict[str, KindReport] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     skipped_kinds: dict[str, str] = field(default_factory=dict)
+    field_mapping: dict[str, LineStats] = field(default_factory=dict)
+    """Per field mapping line (``"Available Budget -> Budget"``): values moved, failed, lossy."""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -185,11 +189,55 @@ class MigrationReport:
             "kinds": {kind: report.as_dict() for kind, report in self.kinds.items()},
             "skipped_kinds": self.skipped_kinds,
             "failures": self.failures,
+            "field_mapping": {line: vars(stats) for line, stats in self.field_mapping.items()},
         }
 
     def write_json(self, path: str | Path) -> None:
         """Save the report as a JSON file."""
         Path(path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def resolve_field_mapping(
+    mapping: FieldMapping,
+    source: Connection,
+    target: Connection,
+    *,
+    store: StateStore | None = None,
+    dry_run: bool = False,
+    kinds: Sequence[str] | None = None,
+) -> ResolvedFieldMapping:
+    """``mapping`` checked against the live custom field definitions of both ends (before any write).
+
+    With ``create_missing``, the source's custom fields that no line names and the target lacks
+    are defined in the target first (same name, the target's type for the values) and linked in
+    the crosswalk of ``store``, so a later run finds them again; a dry run defines nothing and
+    maps nothing to them. Only ``kinds`` (default: all) get fields defined; a target that cannot
+    define them raises :class:`FieldMappingError`.
+    """
+    source_defs, target_defs = source.custom_field_defs(), target.custom_field_defs()
+    if mapping.create_missing and not dry_run:
+        for kind, definition in mapping.unmapped_sources(source_defs, target_defs):
+            if kinds is not None and kind not in kinds:
+                continue
+            try:
+                created = target.create_custom_field_def(kind, definition.name, definition.type, definition.options)
+            except UnsupportedOperation as error:
+                raise mapping.error(0, f"create_missing: {error}") from None
+            target_defs.setdefault(kind, []).append(created)
+            if store is not None:
+                store.link(definition.ref, created.ref, fingerprint="custom-field-def")
+    return mapping.resolve(
+        source_system=source.system,
+        target_system=target.system,
+        source_defs=source_defs,
+        target_defs=target_defs,
+    )
+
+
+def _account_zone(connection: Connection) -> ZoneInfo | None:
+    # Date <-> datetime conversions happen in the account's zone: EstatePrime's adapter knows it.
+    name = getattr(connection.adapter, "timezone", None)
+    return ZoneInfo(name) if isinstance(name, str) else None
 
 
 def _ordered(kinds: Iterable[str]) -> list[str]:
@@ -218,6 +266,8 @@ class _Run:
     ) -> None:
         self.links = links
         self.lease = lease
+        self.fields: ResolvedFieldMapping | None = None
+        self.zone: ZoneInfo | None = None
         self.convert: Conversion | None = None
         self.started = datetime.now(UTC)
         self.source = source
@@ -234,6 +284,10 @@ class _Run:
         """The source records of :attr:`unsettled`, as read: settling them needs no read of the source."""
         self.earlier: dict[Ref, Record] = {}
         """This kind's source records whose create an earlier run started and never confirmed."""
+
+    def resolve_here(self, ref: Ref) -> Ref | None:
+        """The target's counterpart of ``ref`` (for user and contact custom fields)."""
+        return self.resolve(ref, self.target.system)
 
     def resolve(self, ref: Ref, system: str) -> Ref | None:
         """Fixed counterparts first (users, offices: ``links=``), then the crosswalk of moved records."""
@@ -364,6 +418,14 @@ class _Run:
             self.lease.check()  # a run that lost its job to another run writes nothing more
         if self.convert is not None:
             record, lost = self.convert(record, self.started)
+            for path in lost:
+                counts.dropped_fields[_field_of(path)] += 1
+        if self.fields is not None:
+            try:
+                record, lost = self.fields.apply(record, zone=self.zone, resolve=self.resolve_here)
+            except MappingError as error:
+                self.fail(kind, counts, source, _reason(error))
+                return False
             for path in lost:
                 counts.dropped_fields[_field_of(path)] += 1
         for path in self.target.adapter.unsupported(record):
@@ -534,6 +596,7 @@ def migrate(
     links: Mapping[Ref, Ref] | None = None,
     conversions: Mapping[str, str] | None = None,
     wait: float = 0.0,
+    field_mapping: FieldMapping | None = None,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
 
@@ -542,7 +605,11 @@ def migrate(
     referred to, such as users (``{Ref("estateprime", "user", "3"): Ref("activix", "user", "77")}``).
     ``conversions`` maps a kind the target lacks to one it has (``{"event": "task"}``: see
     :mod:`crmbridge.sync._convert` for the policy); without it such kinds are skipped and said so.
-    Running again resumes: what was moved is not moved twice, what changed is updated, what failed
+    ``field_mapping`` (a parsed mapping file, :mod:`crmbridge.sync._field_mapping`) moves custom
+    field values into the target's fields; it is checked against both ends' live definitions
+    before any write (:class:`~crmbridge.errors.FieldMappingError` naming the line), and the
+    report counts, per line, the values moved, failed and lossy. Running again resumes: what was
+    moved is not moved twice, what changed is updated, what failed
     is tried again. See the module docstring.
 
     One run per pair of CRMs at a time (they share the crosswalk): the run holds the lease of
@@ -559,7 +626,7 @@ def migrate(
     run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {}, lease=lease)
     try:
         with lease or contextlib.nullcontext():
-            _move_all(run, chosen, conversions or {})
+            _move_all(run, chosen, conversions or {}, field_mapping)
     except (AuthenticationError, PermissionDeniedError):
         raise  # not a read that ran out of retries: the credentials are what to fix
     except APIError as error:
@@ -570,8 +637,17 @@ def migrate(
     return report
 
 
-def _move_all(run: _Run, chosen: Sequence[str], conversions: Mapping[str, str]) -> None:
+def _move_all(
+    run: _Run, chosen: Sequence[str], conversions: Mapping[str, str], field_mapping: FieldMapping | None
+) -> None:
     source, target, report = run.source, run.target, run.report
+    if field_mapping is not None:
+        writable = [kind for kind in chosen if kind in target.adapter.kinds]
+        run.fields = resolve_field_mapping(
+            field_mapping, source, target, store=run.state, dry_run=run.dry_run, kinds=writable
+        )
+        run.zone = _account_zone(source) or _account_zone(target)
+        report.field_mapping = run.fields.stats
     for kind in chosen:
         into = conversions.get(kind)
         if kind not in source.adapter.kinds:

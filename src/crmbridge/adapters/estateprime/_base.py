@@ -65,6 +65,8 @@ class EstatePrimeMapping(Adapter):
     ) -> None:
         self.default_office = default_office
         self._converter: cattrs.Converter = wire.make_converter()
+        self.timezone = timezone
+        """The account's IANA zone (its naive times are local times of it)."""
         self._clock = LocalClock(timezone)
         self._names: dict[str, dict[int, str]] = {kind: {} for kind in LOOKUP_ENDPOINTS.values()}
         self._channels: dict[int, wire.Channel] = {}
