@@ -121,12 +121,87 @@ def test_task_update_of_some_fields(sandbox: RechatSandbox, conn: crmbridge.Conn
     assert reminders(after) == reminders(before)
 
 
-def test_tasks_cannot_be_deleted(sandbox: RechatSandbox, conn: crmbridge.Connection) -> None:
-    """Rechat documents no task delete: UnsupportedOperation, and the task stays."""
-    ref = conn.create(new_task(sandbox))
-    with pytest.raises(UnsupportedOperation):
+class Recorder(httpx.BaseTransport):
+    """Passes requests to the contract-checking transport and keeps each one seen."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.inner.handle_request(request)
+
+
+def colleague(sandbox: RechatSandbox) -> Ref:
+    user = next(u.id for u in sandbox.users if u.brands == (sandbox.brand,) and u.token != sandbox.token)
+    return Ref("rechat", "user", user)
+
+
+def test_full_crud_cycle_keeps_owners_descriptions_reminders_and_links(sandbox: RechatSandbox) -> None:
+    """Create, partial updates, link removal and delete of tasks and contacts keep every other field.
+
+    The sandbox follows Rechat's server: unrequested relations are left out, a PUT nulls the
+    scalars it is not sent, only ``associations[]=`` expands and only ``ids[]=`` removes.
+    """
+    recorder = Recorder(ContractTransport(sandbox.transport(), CONTRACT))
+    with crmbridge.connect("rechat", **{**sandbox.client_options(), "transport": recorder, "page_size": 5}) as conn:
+        owner = colleague(sandbox)
+        first = conn.create(new_contact(sandbox).model_copy(update={"owners": [owner]}))
+        second = conn.create(new_contact(sandbox).model_copy(update={"first_name": "Grace", "owners": [owner]}))
+        contact = conn.get("contact", first)
+        assert isinstance(contact, Contact)
+        assert contact.owners == [owner]
+        assert contact.created_by == me(sandbox)
+        conn.update(contact.model_copy(update={"last_name": "Byron"}), fields=["last_name"])
+        assert sandbox.store.get("contacts", first.id)["user"] == owner.id
+
+        sent = new_task(sandbox, first).model_copy(
+            update={"contacts": [first, second], "ends_at": DUE + dt.timedelta(hours=1), "kind": "In-Person Meeting"}
+        )
+        ref = conn.create(sent)
+        task = conn.get("task", ref)
+        assert isinstance(task, Task)
+        assert (task.kind, task.created_by, task.contacts) == ("In-Person Meeting", me(sandbox), [first, second])
+
+        conn.update(task.model_copy(update={"title": "Renamed"}), fields=["title"])
+        renamed = conn.get("task", ref)
+        assert isinstance(renamed, Task)
+        assert (renamed.title, renamed.description, renamed.ends_at, renamed.status) == (
+            "Renamed",
+            sent.description,
+            sent.ends_at,
+            "pending",
+        )
+        assert (renamed.assignees, renamed.contacts, reminders(renamed)) == (
+            sent.assignees,
+            [first, second],
+            reminders(sent),
+        )
+
+        conn.update(renamed.model_copy(update={"contacts": [second]}), fields=["contacts"])
+        unlinked = conn.get("task", ref)
+        assert isinstance(unlinked, Task)
+        assert (unlinked.contacts, unlinked.title, unlinked.description) == ([second], "Renamed", sent.description)
+        assert reminders(unlinked) == reminders(sent)
+
+        conn.update(unlinked.model_copy(update={"status": "done"}), fields=["status"])
+        done = conn.get("task", ref)
+        assert isinstance(done, Task)
+        assert (done.status, done.description, done.contacts) == ("done", sent.description, [second])
+        listed = [t for t in conn.list("task") if isinstance(t, Task) and t.ref == ref]
+        assert listed[0].contacts == [second]
+
         conn.delete(ref)
-    assert conn.get("task", ref).ref == ref
+        with pytest.raises(NotFoundError):
+            conn.get("task", ref)
+        conn.delete(first)
+    lists = [r for r in recorder.requests if r.method == "GET" and r.url.path in ("/crm/tasks", "/contacts")]
+    assert lists
+    assert all(r.url.params.get("order") for r in lists)
+    assert not any(r.url.params.get("associations") for r in recorder.requests)
+    puts = [r for r in recorder.requests if r.method == "PUT"]
+    assert all("crm_task.associations" in r.url.params.get_list("associations[]") for r in puts)
 
 
 def test_contact_create_update_delete(sandbox: RechatSandbox, conn: crmbridge.Connection) -> None:

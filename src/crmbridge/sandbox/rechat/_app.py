@@ -35,7 +35,6 @@ from crmbridge.sandbox.rechat._http import (
     bad_request,
     forbidden,
     is_uuid,
-    query_list,
     validation,
 )
 from crmbridge.sandbox.rechat._seed import seed_state
@@ -107,7 +106,9 @@ def _brand(user: RechatSandboxUser, request: Request) -> str:
 
 
 def _expansions(request: Request) -> frozenset[str]:
-    return frozenset(query_list(request.query_params, "associations"))
+    # Rechat reads associations[]=a&associations[]=b; a bare associations=a,b is the one name "a,b".
+    query = request.query_params
+    return frozenset([*query.getlist("associations[]"), *query.getlist("associations")])
 
 
 async def _multipart(request: Request) -> tuple[dict[str, str], tuple[Upload, ...]]:
@@ -162,6 +163,10 @@ _ROUTES: Sequence[tuple[str, str, Handler]] = (
     ("/crm/tasks/search", "GET", tasks.list_tasks),
     ("/crm/tasks/{id}", "GET", tasks.get_task),
     ("/crm/tasks/{id}", "PUT", tasks.update_task),
+    ("/crm/tasks/{id}", "DELETE", tasks.delete_task),
+    ("/crm/tasks/{id}/status", "PATCH", tasks.patch_status),
+    ("/crm/tasks/{id}/clone", "POST", tasks.clone_task),
+    ("/crm/tasks/{id}/associations/bulk", "POST", tasks.add_associations),
     ("/crm/tasks/{id}/associations", "GET", tasks.list_associations),
     ("/crm/tasks/{id}/associations", "POST", tasks.add_association),
     ("/crm/tasks/{id}/associations", "DELETE", tasks.delete_associations),
