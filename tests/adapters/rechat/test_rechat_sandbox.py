@@ -599,12 +599,14 @@ def test_duplicates_merge_and_import(api: Api, sandbox: RechatSandbox) -> None:
 
 
 def test_missing_or_unknown_token_is_401(sandbox: RechatSandbox) -> None:
-    """Without a token, or with an unknown one, every route answers 401 UnauthorizedAccess."""
+    """Without a token, or with an unknown one, routes answer 401, but GET /crm/tasks 500 (brand check first)."""
     with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url) as client:
         for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Basic {sandbox.token}"}):
-            response = _check(client.get("/crm/tasks", headers=headers), None)
+            response = _check(client.get("/crm/tasks/search", headers=headers), None)
             assert response.status_code == 401
             assert response.json()["code"] == "UnauthorizedAccess"
+            brand_first = _check(client.get("/crm/tasks", headers=headers), None)
+            assert (brand_first.status_code, brand_first.json()) == (500, {"message": "Internal Error"})
 
 
 def test_brand_header_rules(sandbox: RechatSandbox) -> None:

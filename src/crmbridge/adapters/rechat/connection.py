@@ -30,7 +30,6 @@ returns ``{"contacts/tags": [...], "contacts/attribute_defs": [...]}`` as Rechat
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -47,6 +46,7 @@ from crmbridge.adapters.rechat.client import (
     create_contacts_ids,
     create_task,
     delete_contact,
+    delete_task,
     filter_contacts,
     get_contact,
     get_task,
@@ -283,14 +283,9 @@ def _update_spec(ref: Ref, body: dict[str, Any]) -> RequestSpec:
     return update_contact(ref.id, body).spec
 
 
-def _delete_task_spec(task_id: str) -> RequestSpec:
-    # Rechat answers DELETE /crm/tasks/{id} with 204 (the task is soft-deleted).
-    return RequestSpec("DELETE", f"/crm/tasks/{uuid.UUID(task_id)}")
-
-
 def _delete_spec(ref: Ref) -> RequestSpec:
     if _checked(ref).kind == "task":
-        return _delete_task_spec(ref.id)
+        return delete_task(ref.id).spec
     return delete_contact(ref.id).spec
 
 

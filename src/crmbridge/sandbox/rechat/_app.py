@@ -131,10 +131,22 @@ async def _multipart(request: Request) -> tuple[dict[str, str], tuple[Upload, ..
     return fields, tuple(uploads)
 
 
-def _endpoint(state: SandboxState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+# Rechat runs its brand check before the token check on these routes: a refused (expired, wrong)
+# token fails inside the brand check and answers 500 instead of 401.
+_BRAND_CHECKED_FIRST = frozenset({("/crm/tasks", "GET")})
+
+
+def _endpoint(
+    state: SandboxState, handler: Handler, *, brand_first: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            user = _caller(state, request)
+            try:
+                user = _caller(state, request)
+            except RechatError:
+                if brand_first:
+                    return JSONResponse({"message": "Internal Error"}, status_code=500)
+                raise
             brand = _brand(user, request)
             body: Any
             uploads: tuple[Upload, ...] = ()
@@ -224,7 +236,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def build_app(state: SandboxState) -> Starlette:
     """The Starlette app serving ``state`` (no faults)."""
-    routes = [Route(path, _endpoint(state, handler), methods=[method]) for path, method, handler in _ROUTES]
+    routes = [
+        Route(path, _endpoint(state, handler, brand_first=(path, method) in _BRAND_CHECKED_FIRST), methods=[method])
+        for path, method, handler in _ROUTES
+    ]
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
 
