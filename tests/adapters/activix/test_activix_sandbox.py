@@ -483,16 +483,26 @@ def test_write_only_fields_are_stored_but_never_returned(api: Api) -> None:
     assert stored["private"]["email_subject"] == "Your quote"
 
 
-def test_communication_writes_require_lead_method_and_type(api: Api) -> None:
-    """POST and PUT both need lead_id, method and type; an unknown lead id is named."""
+def test_communication_create_requires_lead_method_and_type_update_is_partial(api: Api) -> None:
+    """POST needs lead_id, method and type; PUT changes only what it sends; an unknown lead id is named."""
     lead = _lead(api)
     response = api.call("POST", "communications", json={"description": "hi"}, valid=False)
     assert set(response.json()["errors"]) == {"lead_id", "method", "type"}
     created = api.call(
         "POST", "communications", json={"lead_id": lead["id"], "method": "sms", "type": "incoming"}
     ).json()
-    update = api.call("PUT", f"communications/{created['data']['id']}", json={"description": "x"}, valid=False)
-    assert set(update.json()["errors"]) == {"lead_id", "method", "type"}
+    path = f"communications/{created['data']['id']}"
+    update = api.call("PUT", path, json={"description": "x"}).json()["data"]
+    assert (update["description"], update["method"], update["type"]) == ("x", "sms", "incoming")
+    nulled = api.call("PUT", path, json={"method": None, "type": ""}, valid=False)
+    assert set(nulled.json()["errors"]) == {"method", "type"}
+    phone = api.call("POST", "communications", json={"lead_id": lead["id"], "method": "phone", "type": "outgoing"})
+    answered = api.call(
+        "PUT", f"communications/{phone.json()['data']['id']}", json={"call_duration": 25, "call_status": "answered"}
+    ).json()["data"]
+    assert (answered["call_duration"], answered["call_status"], answered["method"]) == (25, "answered", "phone")
+    wrong = api.call("PUT", path, json={"call_duration": 5})
+    assert set(wrong.json()["errors"]) == {"call_duration"}
     unknown = api.call("POST", "communications", json={"lead_id": 999999, "method": "sms", "type": "incoming"})
     assert unknown.json()["errors"] == {"lead_id": ["The selected lead id is invalid."]}
 

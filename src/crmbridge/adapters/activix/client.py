@@ -575,11 +575,15 @@ def create_communication(communication: Communication | Mapping[str, Any]) -> En
 def update_communication(
     communication_id: IdLike, communication: Communication | Mapping[str, Any]
 ) -> Endpoint[Communication]:
-    """``PUT /communications/{id}``: partial, but ``lead_id``, ``method`` and ``type`` go every time."""
+    """``PUT /communications/{id}``: partial; fields not sent are left unchanged.
+
+    The docs' own update example sends only ``{"call_duration": 25, "call_status": "answered"}``.
+    ``lead_id``, ``method`` and ``type``, when sent, may not be null.
+    """
     body = _communication_body(communication)
-    missing = [key for key in ("lead_id", "method", "type") if body.get(key) is None]
-    if missing:
-        raise ValueError(f"a communication update needs {', '.join(missing)} (Activix requires them)")
+    nulls = [key for key in ("lead_id", "method", "type") if key in body and body[key] is None]
+    if nulls:
+        raise ValueError(f"a communication update cannot set {', '.join(nulls)} to null (Activix requires them)")
     path = f"/communications/{positive_id(communication_id, 'communication')}"
     return Endpoint(RequestSpec("PUT", path, body=body), _communication_reader)
 
