@@ -342,8 +342,6 @@ def test_unsupported_is_empty_for_leads_read_from_activix() -> None:
         ({"birth_date": "14/07/1986"}, "birth_date"),
         ({"business": "no"}, "business"),
         ({"advisor": {"id": "2311"}}, "advisor.id"),
-        ({"emails": [{"type": "home"}]}, "emails[0].address"),
-        ({"phones": [{"number": "+15145550123", "extension": "12"}]}, "phones[0].extension"),
         ({"phones": "+15145550123"}, "phones"),
         ({"created_at": 1642831512}, "created_at"),
         ({"id": "412877"}, "id"),
@@ -354,6 +352,34 @@ def test_wrong_types_in_a_lead_name_the_field(change: dict[str, Any], path: str)
     with pytest.raises(MappingError) as caught:
         read({**lead(), **change})
     assert (caught.value.system, caught.value.kind, caught.value.path) == ("activix", "contact", path)
+
+
+@pytest.mark.parametrize(
+    ("items", "path", "reason"),
+    [
+        ({"emails": [{"type": "home"}, {"type": "work", "address": "w@example.com"}]}, "emails[0]", "missing"),
+        ({"phones": [{"number": "+15145550123", "extension": "12"}]}, "phones[0]", "int"),
+        ({"phones": ["+15145550123"]}, "phones[0]", "object"),
+    ],
+)
+def test_an_unreadable_email_or_phone_fails_alone(items: dict[str, Any], path: str, reason: str) -> None:
+    """A bad email or phone item is kept in extras with its path and reason; the lead and its other items read."""
+    contact = read({**lead(), **items})
+    [unread] = contact.extras["unread_items"]
+    assert unread["path"] == path
+    assert reason in unread["reason"]
+    assert unread["item"] == items[path.partition("[")[0]][0]
+    assert contact.first_name == lead()["first_name"]
+    if path.startswith("emails"):
+        assert [e.address for e in contact.emails] == ["w@example.com"]
+
+
+def test_items_read_without_a_type_are_written_without_one() -> None:
+    """An email and a phone Activix sent without a type go back without one, not as home."""
+    contact = read({**lead(), "emails": [{"address": "a@example.com"}], "phones": [{"number": "+15145550123"}]})
+    body = ADAPTER.from_canonical(contact)
+    assert body["emails"] == [{"address": "a@example.com"}]
+    assert body["phones"] == [{"number": "+15145550123"}]
 
 
 def test_unknown_kinds_are_refused_on_write_and_unsupported() -> None:

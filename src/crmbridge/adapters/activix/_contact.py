@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import cattrs
 
 from crmbridge.adapters._base import Adapter, Resolver
@@ -69,10 +70,18 @@ _ADDRESS_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
+@attrs.frozen(kw_only=True)
+class LeadWithLooseItems(Lead):
+    """A Lead whose emails and phones are read one by one (see :meth:`ContactMapper._items`)."""
+
+    emails: list[Any] | None = None
+    phones: list[Any] | None = None
+
+
 class ContactMapper:
     """Reads and writes leads; built once per adapter."""
 
-    __slots__ = ("adapter", "converter", "default_lead_type", "phones", "reader")
+    __slots__ = ("adapter", "converter", "default_lead_type", "email_reader", "phone_reader", "phones", "reader")
 
     def __init__(
         self,
@@ -85,7 +94,9 @@ class ContactMapper:
         self.converter = converter
         self.phones = phones
         self.default_lead_type = default_lead_type
-        self.reader: WireReader[Lead] = WireReader(converter, Lead, system=SYSTEM, kind=KIND)
+        self.reader: WireReader[Lead] = WireReader(converter, LeadWithLooseItems, system=SYSTEM, kind=KIND)
+        self.email_reader: WireReader[LeadEmail] = WireReader(converter, LeadEmail, system=SYSTEM, kind=KIND)
+        self.phone_reader: WireReader[LeadPhone] = WireReader(converter, LeadPhone, system=SYSTEM, kind=KIND)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -112,8 +123,8 @@ class ContactMapper:
             "source": self._read_source(wire),
             "owners": [] if advisor_id is None else [activix_ref("user", advisor_id)],
             "addresses": self._read_addresses(wire),
-            "emails": self._read_emails(wire["emails"] or [], payload.get("emails") or []),
-            "phones": self._read_phones(wire["phones"] or [], payload.get("phones") or []),
+            "emails": self._read_emails(self._items(wire["emails"], "emails", self.email_reader, extras)),
+            "phones": self._read_phones(self._items(wire["phones"], "phones", self.phone_reader, extras)),
             "created_at": wire["created_at"],
             "updated_at": wire["updated_at"],
             "extras": extras,
@@ -135,7 +146,28 @@ class ContactMapper:
         return [construct(Address, values)]
 
     @staticmethod
-    def _read_emails(emails: Sequence[dict[str, Any]], raw: Sequence[Mapping[str, Any]]) -> list[EmailAddress]:
+    def _items(
+        raws: list[Any] | None, key: str, reader: WireReader[Any], extras: dict[str, Any]
+    ) -> list[tuple[int, dict[str, Any], Mapping[str, Any]]]:
+        """The readable items of ``key`` with their index; each unreadable one goes to extras alone.
+
+        An email or phone that does not fit (a missing address, a number that is not text) fails
+        on its own: it is kept as sent in ``extras["unread_items"]`` with its path and the reason,
+        and the rest of the lead reads.
+        """
+        read: list[tuple[int, dict[str, Any], Mapping[str, Any]]] = []
+        for index, raw in enumerate(raws or []):
+            path = f"{key}[{index}]"
+            try:
+                if not isinstance(raw, Mapping):
+                    raise MappingError(SYSTEM, KIND, path, "expected a JSON object")
+                read.append((index, reader(raw, path), raw))
+            except MappingError as error:
+                extras.setdefault("unread_items", []).append({"path": path, "reason": error.message, "item": raw})
+        return read
+
+    @staticmethod
+    def _read_emails(items: list[tuple[int, dict[str, Any], Mapping[str, Any]]]) -> list[EmailAddress]:
         return [
             build_valid(
                 EmailAddress,
@@ -143,10 +175,10 @@ class ContactMapper:
                 {"address": email["address"], "kind": email["type"], "extras": unknown_fields(item, LeadEmail)},
                 path=f"emails[{index}]",
             )
-            for index, (email, item) in enumerate(zip(emails, raw, strict=True))
+            for index, email, item in items
         ]
 
-    def _read_phones(self, phones: Sequence[dict[str, Any]], raw: Sequence[Mapping[str, Any]]) -> list[Phone]:
+    def _read_phones(self, items: list[tuple[int, dict[str, Any], Mapping[str, Any]]]) -> list[Phone]:
         return [
             build_valid(
                 Phone,
@@ -160,7 +192,7 @@ class ContactMapper:
                 },
                 path=f"phones[{index}]",
             )
-            for index, (phone, item) in enumerate(zip(phones, raw, strict=True))
+            for index, phone, item in items
         ]
 
     # -- writing --------------------------------------------------------------------------------
@@ -276,7 +308,7 @@ class ContactMapper:
         for index, email in enumerate(record.emails):
             if index not in placement.types or (update and owned and "id" in email.extras):
                 continue
-            items.append({"type": placement.types[index], "address": email.address})
+            items.append(_typed(placement.types[index], {"address": email.address}))
         if items:
             writer.body["emails"] = items
 
@@ -288,7 +320,7 @@ class ContactMapper:
         for index, phone in enumerate(record.phones):
             if index not in placement.types or (update and owned and "id" in phone.extras):
                 continue
-            item: dict[str, Any] = {"type": placement.types[index], "number": self._phone_number(phone, index)}
+            item = _typed(placement.types[index], {"number": self._phone_number(phone, index)})
             extension = _extension_int(phone.extension)
             if extension is not None:
                 item["extension"] = extension
@@ -387,3 +419,8 @@ def _extension_int(extension: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
         return None
     return int(text)
+
+
+def _typed(kind: str | None, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` with its ``type`` first, or without one."""
+    return item if kind is None else {"type": kind, **item}
