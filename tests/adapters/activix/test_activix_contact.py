@@ -374,12 +374,14 @@ def test_an_unreadable_email_or_phone_fails_alone(items: dict[str, Any], path: s
         assert [e.address for e in contact.emails] == ["w@example.com"]
 
 
-def test_items_read_without_a_type_are_written_without_one() -> None:
-    """An email and a phone Activix sent without a type go back without one, not as home."""
-    contact = read({**lead(), "emails": [{"address": "a@example.com"}], "phones": [{"number": "+15145550123"}]})
+def test_items_read_without_a_type_are_reported_not_written_as_home() -> None:
+    """An email and a phone Activix sent without a type get no invented type: not written, and reported."""
+    typed = {"type": "work", "address": "w@example.com"}
+    contact = read({**lead(), "emails": [{"address": "a@example.com"}, typed], "phones": [{"number": "+15145550123"}]})
     body = ADAPTER.from_canonical(contact)
-    assert body["emails"] == [{"address": "a@example.com"}]
-    assert body["phones"] == [{"number": "+15145550123"}]
+    assert body["emails"] == [typed]
+    assert "phones" not in body
+    assert {"emails[0]", "phones[0]"} <= set(ADAPTER.unsupported(contact))
 
 
 def test_unknown_kinds_are_refused_on_write_and_unsupported() -> None:

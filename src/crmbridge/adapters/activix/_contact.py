@@ -308,7 +308,7 @@ class ContactMapper:
         for index, email in enumerate(record.emails):
             if index not in placement.types or (update and owned and "id" in email.extras):
                 continue
-            items.append(_typed(placement.types[index], {"address": email.address}))
+            items.append({"type": placement.types[index], "address": email.address})
         if items:
             writer.body["emails"] = items
 
@@ -320,7 +320,7 @@ class ContactMapper:
         for index, phone in enumerate(record.phones):
             if index not in placement.types or (update and owned and "id" in phone.extras):
                 continue
-            item = _typed(placement.types[index], {"number": self._phone_number(phone, index)})
+            item: dict[str, Any] = {"type": placement.types[index], "number": self._phone_number(phone, index)}
             extension = _extension_int(phone.extension)
             if extension is not None:
                 item["extension"] = extension
@@ -419,8 +419,3 @@ def _extension_int(extension: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
         return None
     return int(text)
-
-
-def _typed(kind: str | None, item: dict[str, Any]) -> dict[str, Any]:
-    """``item`` with its ``type`` first, or without one."""
-    return item if kind is None else {"type": kind, **item}
