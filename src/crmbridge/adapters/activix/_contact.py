@@ -110,6 +110,10 @@ class ContactMapper:
             extras.pop(key, None)
         advisor = wire["advisor"]
         advisor_id = advisor["id"] if advisor is not None else None
+        if advisor is not None and advisor_id is None:
+            # A user named without an id (the docs' create examples name the advisor by name):
+            # no canonical owner can say that, so it is kept to be sent back as it came.
+            extras["advisor"] = payload["advisor"]
         data: dict[str, Any] = {
             "ref": activix_ref("lead", wire["id"]),
             "is_lead": True,
