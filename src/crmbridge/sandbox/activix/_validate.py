@@ -45,7 +45,8 @@ class Errors:
 
 def format_timestamp(moment: datetime) -> str:
     """UTC, whole seconds, with the ``+00:00`` suffix the vendor's examples show."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    # isoformat, not strftime: %Y does not pad a year below 1000 to four digits on every platform.
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "+00:00"
 
 
 def parse_datetime(value: str) -> datetime | None:
