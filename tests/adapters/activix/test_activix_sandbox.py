@@ -715,3 +715,30 @@ def test_lists_stay_cheap_over_ten_thousand_leads() -> None:
     assert body["meta"]["total"] > 5000
     assert len(body["data"]) == 25
     assert body["data"][0]["emails"] == []
+
+
+def test_unknown_keys_are_refused_where_the_file_closes_the_body(api: Api) -> None:
+    """Email, phone, note, communication and call-log bodies with a key the file does not list are 422s naming it."""
+    lead = _lead(api)
+    cases = [
+        ("POST", "lead-emails", {"lead_id": lead["id"], "address": "a@example.com", "type": "work", "x": 1}, "x"),
+        (
+            "POST",
+            "lead-phones",
+            {"lead_id": lead["id"], "number": "+15145550100", "type": "work", "mobile": True},
+            "mobile",
+        ),
+        ("POST", f"leads/{lead['id']}/notes", {"content": "hi", "pinned": True}, "pinned"),
+        ("POST", "communications", {"lead_id": lead["id"], "method": "sms", "type": "incoming", "body": "x"}, "body"),
+        ("POST", "call-logs", {"lead_id": lead["id"], "colour": "red"}, "colour"),
+        (
+            "POST",
+            "leads",
+            {"type": "walk_in", "emails": [{"address": "b@example.com", "type": "home", "x": 1}]},
+            "emails.0.x",
+        ),
+    ]
+    for method, path, body, key in cases:
+        response = api.call(method, path, json=body, valid=False)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["errors"][key] == [f"The {key} field is not allowed."]

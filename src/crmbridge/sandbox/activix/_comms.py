@@ -22,7 +22,7 @@ from crmbridge.sandbox.activix._children import item_document
 from crmbridge.sandbox.activix._http import Invalid, json_answer, read_object
 from crmbridge.sandbox.activix._render import render_call_log, render_communication
 from crmbridge.sandbox.activix._state import LEAD_FIELDS, ActivixState, Document
-from crmbridge.sandbox.activix._validate import Errors, Kind, check_value, to_e164
+from crmbridge.sandbox.activix._validate import Errors, Kind, check_value, refuse_unknown, to_e164
 
 __all__ = ["PRIVATE_FIELDS", "CommunicationEndpoints"]
 
@@ -102,7 +102,8 @@ class CommunicationEndpoints:
 
     def _apply(self, body: dict[str, Any], document: Document, *, update: bool) -> None:
         errors = Errors()
-        # created_at is not editable and anything undocumented is ignored, as Laravel's mass assignment does.
+        # created_at is not editable (ignored); a key the OpenAPI file does not list is refused, as it says.
+        refuse_unknown(errors, body, (*_FIELDS, "created_at"))
         values = {name: check_value(errors, name, body[name], kind) for name, kind in _FIELDS.items() if name in body}
         # An update checks what it sends against what is stored; a create has only what it sends.
         required = [name for name in ("lead_id", "method", "type") if not update or name in values]
@@ -211,6 +212,7 @@ class CommunicationEndpoints:
     def _check_call_log(self, body: dict[str, Any], existing: Document) -> tuple[Document, int | None, str | None]:
         """The merged call log, the user it names (if any) and the customer's number; one 422 for all errors."""
         errors = Errors()
+        refuse_unknown(errors, body, _CALL_LOG_FIELDS)
         values = {
             name: check_value(errors, name, body[name], kind) for name, kind in _CALL_LOG_FIELDS.items() if name in body
         }
