@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import crmbridge
-from crmbridge.adapters.rechat.connection import make_backend
+from crmbridge.adapters.rechat.connection import make_backend, merged_task_body
 from crmbridge.canonical import Contact, EmailAddress, Ref, Reminder, Task
 from crmbridge.errors import InvalidIdError, NotFoundError, UnsupportedOperation
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
@@ -383,3 +383,71 @@ def test_random_uuid_is_not_found(conn: crmbridge.Connection) -> None:
     """A well-formed id that names nothing raises NotFoundError through the connection."""
     with pytest.raises(NotFoundError):
         conn.get("contact", str(uuid.uuid4()))
+
+
+def test_merged_task_body_keeps_current_scalars_and_reuses_association_ids() -> None:
+    """A PUT body built from a partial one: current scalars kept, a same-target new link takes the existing id."""
+    contact, other = str(uuid.uuid4()), str(uuid.uuid4())
+    current = {
+        "title": "Old",
+        "description": "keep",
+        "due_date": 10.0,
+        "end_date": 20.0,
+        "status": "PENDING",
+        "task_type": "Other",
+        "metadata": {"a": 1},
+        "all_day": True,
+        "associations": [
+            {"id": "assoc-1", "association_type": "contact", "contact": {"id": contact, "type": "contact"}},
+            {"id": "assoc-2", "association_type": "contact", "contact": {"id": other, "type": "contact"}},
+        ],
+    }
+    body = {"title": "New", "associations": [{"association_type": "contact", "contact": contact}]}
+    merged = merged_task_body(current, body)
+    assert merged["title"] == "New"
+    assert [merged[k] for k in ("description", "end_date", "status", "task_type", "metadata", "all_day")] == [
+        "keep",
+        20.0,
+        "PENDING",
+        "Other",
+        {"a": 1},
+        True,
+    ]
+    assert merged["associations"] == [{"association_type": "contact", "contact": contact, "id": "assoc-1"}]
+    kept = merged_task_body(
+        current, {"associations": [{"id": "assoc-1"}, {"association_type": "contact", "contact": contact}]}
+    )
+    assert kept["associations"] == [{"id": "assoc-1"}, {"association_type": "contact", "contact": contact}]
+    assert "reminders" not in merged_task_body(current, {"title": "x"})
+
+
+def test_email_associations_are_read_and_kept_on_update(sandbox: RechatSandbox, conn: crmbridge.Connection) -> None:
+    """A task Rechat linked to an email campaign keeps that link through a canonical update."""
+    ref = conn.create(new_task(sandbox))
+    stored = sandbox.store.get("tasks", ref.id)
+    campaign = str(uuid.uuid4())
+    email = {
+        "id": str(uuid.uuid4()),
+        "created_at": 1.0,
+        "updated_at": 1.0,
+        "deleted_at": None,
+        "created_by": stored["created_by"],
+        "brand": stored["brand"],
+        "association_type": "email",
+        "crm_task": ref.id,
+        "contact": None,
+        "listing": None,
+        "deal": None,
+        "email": campaign,
+        "index": None,
+        "metadata": None,
+        "type": "crm_association",
+    }
+    sandbox.store.put("tasks", ref.id, {**stored, "associations": [email]})
+    task = conn.get("task", ref)
+    assert isinstance(task, Task)
+    assert [a["association_type"] for a in task.extras["associations"]] == ["email"]
+    conn.update(task.model_copy(update={"title": "Renamed"}), fields=["title", "contacts"])
+    after = sandbox.store.get("tasks", ref.id)
+    assert [(a["association_type"], a["email"]) for a in after["associations"]] == [("email", campaign)]
+    assert after["title"] == "Renamed"
