@@ -338,8 +338,14 @@ def test_async_connection_round_trips(sandbox: RechatSandbox) -> None:
             task_ref = await conn.create(new_task(sandbox))
             task = await conn.get("task", task_ref)
             assert isinstance(task, Task)
-            await conn.update(task.model_copy(update={"title": "Renamed"}))
+            await conn.update(task.model_copy(update={"title": "Renamed"}), fields=["title"])
             renamed = await conn.get("task", task_ref)
+            await conn.delete(task_ref)
+            try:
+                await conn.get("task", task_ref)
+                task_deleted = False
+            except NotFoundError:
+                task_deleted = True
             contact_ref = await conn.create(new_contact(sandbox))
             listed = [c.ref async for c in conn.list("contact")]
             await conn.delete(contact_ref)
@@ -357,15 +363,18 @@ def test_async_connection_round_trips(sandbox: RechatSandbox) -> None:
                 "contact": contact_ref,
                 "tasks": tasks,
                 "deleted": deleted,
+                "task_deleted": task_deleted,
                 "lookups": await conn.lookups(),
             }
 
     out = asyncio.run(run())
     assert out["renamed"].title == "Renamed"
+    assert (out["renamed"].description, out["renamed"].assignees) == (out["task"].description, out["task"].assignees)
     assert reminders(out["renamed"]) == reminders(out["task"])
     assert out["contact"] in out["listed"]
-    assert out["task"].ref in out["tasks"]
+    assert out["task"].ref not in out["tasks"]  # deleted before the listing
     assert out["deleted"] is True
+    assert out["task_deleted"] is True
     assert set(out["lookups"]) == {"contacts/tags", "contacts/attribute_defs"}
 
 
