@@ -225,11 +225,13 @@ class _TokenCheck:
         self._confirmed_until = 0.0
 
     def wanted(self, error: Exception, method: str, path: str) -> bool:
+        """True for a 500 from a brand-first route while no recent check vouches for the token."""
         brand_first = (method, "/" + path.strip("/")) in BRAND_CHECKED_FIRST
         is_500 = isinstance(error, ServerError) and error.status_code == 500
         return brand_first and is_500 and time.monotonic() >= self._confirmed_until
 
     def passed(self) -> None:
+        """Remember that the token was accepted just now."""
         self._confirmed_until = time.monotonic() + _TOKEN_CONFIRMED_FOR
 
 
@@ -279,6 +281,7 @@ class RechatClient(SyncAPIClient):
         self._token_check = _TokenCheck()
 
     def _send_once(self, method: str, path: str, params: Any, extra: dict[str, Any], safe: bool) -> Any:
+        """One attempt; a 500 from a brand-first route first checks the token (see the class docstring)."""
         try:
             return super()._send_once(method, path, params, extra, safe)
         except ServerError as error:
@@ -288,7 +291,7 @@ class RechatClient(SyncAPIClient):
                     super()._send_once(check_method, check_path, check_params, {}, True)
                 except AuthenticationError as refused:
                     raise refused from error  # not retried: the token, not the server, is at fault
-                except Exception:
+                except Exception:  # the check failing otherwise says nothing of the token: the 500 stands
                     pass
                 else:
                     self._token_check.passed()
@@ -329,6 +332,7 @@ class AsyncRechatClient(AsyncAPIClient):
         self._token_check = _TokenCheck()
 
     async def _send_once(self, method: str, path: str, params: Any, extra: dict[str, Any], safe: bool) -> Any:
+        """One attempt; a 500 from a brand-first route first checks the token (see :class:`RechatClient`)."""
         try:
             return await super()._send_once(method, path, params, extra, safe)
         except ServerError as error:
@@ -338,7 +342,7 @@ class AsyncRechatClient(AsyncAPIClient):
                     await super()._send_once(check_method, check_path, check_params, {}, True)
                 except AuthenticationError as refused:
                     raise refused from error  # not retried: the token, not the server, is at fault
-                except Exception:
+                except Exception:  # the check failing otherwise says nothing of the token: the 500 stands
                     pass
                 else:
                     self._token_check.passed()
