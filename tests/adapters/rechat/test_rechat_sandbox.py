@@ -827,3 +827,31 @@ def test_every_operation_is_served_except_known_gaps(api: Api, sandbox: RechatSa
     for method, route in KNOWN_GAPS:
         # Unrouted: 404, or 405 where /contacts/{id} matches the path with other methods.
         assert api.client.request(method, route).status_code in (404, 405)
+
+
+def test_status_clone_bulk_and_delete_routes(api: Api) -> None:
+    """PATCH status (DONE clears reminders, all-day moves to a day), clone, bulk add and DELETE behave as Rechat's."""
+    task = _new_task(api, all_day=True, reminders=[{"is_relative": True, "timestamp": 1.0}])
+    path = f"/crm/tasks/{task['id']}"
+    done = api.ok("PATCH", f"{path}/status", json={"status": "DONE"}, associations="crm_task.reminders")["data"]
+    assert (done["status"], done["reminders"]) == ("DONE", None)
+    assert done["due_date"] % 86400 == 0
+    assert done["end_date"] == done["due_date"] + 86400
+    assert api.client.patch(f"{path}/status", json={"status": "LATER"}).json()["code"] == "Validation"
+    deal = str(uuid.uuid4())
+    added = api.ok(
+        "POST",
+        f"{path}/associations/bulk",
+        json=[{"association_type": "deal", "deal": deal}],
+        associations="crm_association.deal",
+    )
+    assert added["data"][0]["deal"] == {"id": deal, "type": "deal"}
+    assert (
+        api.client.post(f"{path}/associations/bulk", json={"association_type": "deal"}).json()["code"] == "Validation"
+    )
+    clone = api.ok("POST", f"{path}/clone", json={"title": "Copy"}, associations="crm_task.associations")["data"]
+    assert (clone["title"], clone["task_type"], clone["contacts"], clone["deals"]) == ("Copy", "Call", [], [deal])
+    assert clone["id"] != task["id"]
+    assert api("DELETE", path).status_code == 204
+    assert api("GET", path).status_code == 404
+    assert api("DELETE", path).status_code == 404
