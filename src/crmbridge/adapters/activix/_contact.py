@@ -78,6 +78,14 @@ class LeadWithLooseItems(Lead):
     phones: list[Any] | None = None
 
 
+_ITEM_VALUE = {"emails": "address", "phones": "number"}
+"""The key without which an email or phone item carries nothing to read."""
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
 class ContactMapper:
     """Reads and writes leads; built once per adapter."""
 
@@ -153,21 +161,27 @@ class ContactMapper:
     def _items(
         raws: list[Any] | None, key: str, reader: WireReader[Any], extras: dict[str, Any]
     ) -> list[tuple[int, dict[str, Any], Mapping[str, Any]]]:
-        """The readable items of ``key`` with their index; each unreadable one goes to extras alone.
+        """The readable items of ``key`` with their index; one missing its value fails alone.
 
-        An email or phone that does not fit (a missing address, a number that is not text) fails
-        on its own: it is kept as sent in ``extras["unread_items"]`` with its path and the reason,
-        and the rest of the lead reads.
+        An email without ``address`` or a phone without ``number`` (the docs' examples cut items
+        short to ``{"id": ...}``) is kept as sent in ``extras["unread_items"]`` with its path and
+        what is missing, and the rest of the lead reads. A value of the wrong type still fails the
+        lead, naming the field.
         """
+        required = _ITEM_VALUE[key]
         read: list[tuple[int, dict[str, Any], Mapping[str, Any]]] = []
         for index, raw in enumerate(raws or []):
             path = f"{key}[{index}]"
-            try:
-                if not isinstance(raw, Mapping):
-                    raise MappingError(SYSTEM, KIND, path, "expected a JSON object")
-                read.append((index, reader(raw, path), raw))
-            except MappingError as error:
-                extras.setdefault("unread_items", []).append({"path": path, "reason": error.message, "item": raw})
+            if isinstance(raw, Mapping) and required not in raw:
+                if not all(_is_scalar(value) for value in raw.values()):
+                    # Kept as sent only when it is plain: anything nested fails the lead, named.
+                    raise MappingError(SYSTEM, KIND, f"{path}.{required}", "required field missing")
+                unread = {"path": path, "reason": f"{required} missing", "item": dict(raw)}
+                extras.setdefault("unread_items", []).append(unread)
+                continue
+            if not isinstance(raw, Mapping):
+                raise MappingError(SYSTEM, KIND, path, "expected a JSON object")
+            read.append((index, reader(raw, path), raw))
         return read
 
     @staticmethod
