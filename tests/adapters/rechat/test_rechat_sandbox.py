@@ -855,3 +855,16 @@ def test_status_clone_bulk_and_delete_routes(api: Api) -> None:
     assert api("DELETE", path).status_code == 204
     assert api("GET", path).status_code == 404
     assert api("DELETE", path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"name": 5}, {"section": ["a"]}, {"searchable": "yes"}, {"labels": "Home"}, {"enum_values": [1, 2]}],
+)
+def test_attribute_definition_fields_are_type_checked(api: Api, bad: dict[str, Any]) -> None:
+    """A number as name, a list as section, a string flag or non-string labels are a 400, never stored."""
+    body = {"label": "Pet", "data_type": "text", **bad}
+    before = len(api.ok("GET", "/contacts/attribute_defs")["data"])
+    response = api.client.post("/contacts/attribute_defs", json=body)
+    assert (response.status_code, response.json()["code"]) == (400, "Validation")
+    assert len(api.ok("GET", "/contacts/attribute_defs")["data"]) == before
