@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from crmbridge.adapters.activix import make_adapter
-from crmbridge.adapters.activix.client import ActivixClient, raw_item, read_page
+from crmbridge.adapters.activix.client import (
+    ActivixClient,
+    raw_item,
+    read_page,
+    update_lead_email,
+    update_lead_phone,
+)
 from crmbridge.canonical import Contact
 from crmbridge.sandbox._openapi import ContractViolation, OpenAPIContract, openapi_path
 from crmbridge.sandbox.activix import make_sandbox
@@ -173,3 +179,11 @@ def test_item_examples_against_the_contract(name: str) -> None:
         else:
             with pytest.raises(ContractViolation):
                 CONTRACT.validate_request("POST", "/leads", lead)
+
+
+@pytest.mark.parametrize("name", _files("activix_email_envelope_") + _files("activix_phone_envelope_"))
+def test_item_answers_read_as_the_client_returns_them(name: str) -> None:
+    """The docs' email and phone answers (``{data: {...}}``) read as the object, every key kept."""
+    answer = _load(name)
+    endpoint = update_lead_email(1, {"type": "home"}) if "_email_" in name else update_lead_phone(1, {"type": "home"})
+    assert endpoint.read(answer) == answer["data"]
