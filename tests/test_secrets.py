@@ -607,6 +607,10 @@ ID_CASES: dict[str, dict[str, Case]] = {
     "rechat": {
         "tasks.get": lambda c, bad: c.tasks.get(bad),
         "tasks.update": lambda c, bad: c.tasks.update(bad, RC_TASK),
+        "tasks.delete": lambda c, bad: c.tasks.delete(bad),
+        "tasks.set_status": lambda c, bad: c.tasks.set_status(bad, "DONE"),
+        "tasks.clone": lambda c, bad: c.tasks.clone(bad, RC_TASK),
+        "tasks.associations.add_many": lambda c, bad: c.tasks.associations.add_many(bad, []),
         "tasks.search[assignee]": lambda c, bad: c.tasks.search(assignee=bad),
         "tasks.search[contact]": lambda c, bad: c.tasks.search(contact=bad),
         "tasks.search[deal]": lambda c, bad: c.tasks.search(deal=bad),

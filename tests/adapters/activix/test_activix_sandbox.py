@@ -483,16 +483,26 @@ def test_write_only_fields_are_stored_but_never_returned(api: Api) -> None:
     assert stored["private"]["email_subject"] == "Your quote"
 
 
-def test_communication_writes_require_lead_method_and_type(api: Api) -> None:
-    """POST and PUT both need lead_id, method and type; an unknown lead id is named."""
+def test_communication_create_requires_lead_method_and_type_update_is_partial(api: Api) -> None:
+    """POST needs lead_id, method and type; PUT changes only what it sends; an unknown lead id is named."""
     lead = _lead(api)
     response = api.call("POST", "communications", json={"description": "hi"}, valid=False)
     assert set(response.json()["errors"]) == {"lead_id", "method", "type"}
     created = api.call(
         "POST", "communications", json={"lead_id": lead["id"], "method": "sms", "type": "incoming"}
     ).json()
-    update = api.call("PUT", f"communications/{created['data']['id']}", json={"description": "x"}, valid=False)
-    assert set(update.json()["errors"]) == {"lead_id", "method", "type"}
+    path = f"communications/{created['data']['id']}"
+    update = api.call("PUT", path, json={"description": "x"}).json()["data"]
+    assert (update["description"], update["method"], update["type"]) == ("x", "sms", "incoming")
+    nulled = api.call("PUT", path, json={"method": None, "type": ""}, valid=False)
+    assert set(nulled.json()["errors"]) == {"method", "type"}
+    phone = api.call("POST", "communications", json={"lead_id": lead["id"], "method": "phone", "type": "outgoing"})
+    answered = api.call(
+        "PUT", f"communications/{phone.json()['data']['id']}", json={"call_duration": 25, "call_status": "answered"}
+    ).json()["data"]
+    assert (answered["call_duration"], answered["call_status"], answered["method"]) == (25, "answered", "phone")
+    wrong = api.call("PUT", path, json={"call_duration": 5})
+    assert set(wrong.json()["errors"]) == {"call_duration"}
     unknown = api.call("POST", "communications", json={"lead_id": 999999, "method": "sms", "type": "incoming"})
     assert unknown.json()["errors"] == {"lead_id": ["The selected lead id is invalid."]}
 
@@ -705,3 +715,30 @@ def test_lists_stay_cheap_over_ten_thousand_leads() -> None:
     assert body["meta"]["total"] > 5000
     assert len(body["data"]) == 25
     assert body["data"][0]["emails"] == []
+
+
+def test_unknown_keys_are_refused_where_the_file_closes_the_body(api: Api) -> None:
+    """Email, phone, note, communication and call-log bodies with a key the file does not list are 422s naming it."""
+    lead = _lead(api)
+    cases = [
+        ("POST", "lead-emails", {"lead_id": lead["id"], "address": "a@example.com", "type": "work", "x": 1}, "x"),
+        (
+            "POST",
+            "lead-phones",
+            {"lead_id": lead["id"], "number": "+15145550100", "type": "work", "mobile": True},
+            "mobile",
+        ),
+        ("POST", f"leads/{lead['id']}/notes", {"content": "hi", "pinned": True}, "pinned"),
+        ("POST", "communications", {"lead_id": lead["id"], "method": "sms", "type": "incoming", "body": "x"}, "body"),
+        ("POST", "call-logs", {"lead_id": lead["id"], "colour": "red"}, "colour"),
+        (
+            "POST",
+            "leads",
+            {"type": "walk_in", "emails": [{"address": "b@example.com", "type": "home", "x": 1}]},
+            "emails.0.x",
+        ),
+    ]
+    for method, path, body, key in cases:
+        response = api.call(method, path, json=body, valid=False)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["errors"][key] == [f"The {key} field is not allowed."]

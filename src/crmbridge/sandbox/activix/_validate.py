@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ __all__ = [
     "Errors",
     "Kind",
     "check_value",
+    "refuse_unknown",
     "format_timestamp",
     "parse_date",
     "parse_datetime",
@@ -43,9 +45,18 @@ class Errors:
             raise Invalid(self.fields)
 
 
+def refuse_unknown(errors: Errors, body: dict[str, Any], allowed: Iterable[str], prefix: str = "") -> None:
+    """A 422 message for each key of ``body`` outside ``allowed``: the OpenAPI file closes these bodies."""
+    known = set(allowed)
+    for key in body:
+        if key not in known:
+            errors.add(f"{prefix}{key}", f"The {prefix}{key} field is not allowed.")
+
+
 def format_timestamp(moment: datetime) -> str:
     """UTC, whole seconds, with the ``+00:00`` suffix the vendor's examples show."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    # isoformat, not strftime: %Y does not pad a year below 1000 to four digits on every platform.
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "+00:00"
 
 
 def parse_datetime(value: str) -> datetime | None:
