@@ -430,3 +430,11 @@ def test_only_deletes_take_a_404_after_a_lost_answer_as_success() -> None:
         with pytest.raises(NotFoundError):
             client(handler).request(method, "contacts/5", json={} if method == "PUT" else NOT_GIVEN)
         assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    "value", ["²", "٣", "1²", "9" * 400 + "x", "Sat, 1 Jan 10000 00:00:00 GMT", "Mon, 1 Foo 2020 00:00:00 GMT"]
+)
+def test_retry_after_that_is_no_number_nor_date_is_ignored(value: str) -> None:
+    """Unicode digits and dates no datetime can hold give None (no wait asked), not a ValueError or OverflowError."""
+    assert parse_retry_after(value) is None

@@ -107,7 +107,7 @@ class _ClientCore:
         url = redact_url(response.request.url)
         if response.is_redirect:
             # Never follow: the token would go wherever the Location header points.
-            target = self._scrub(redact_url(response.headers.get("location", "?")))
+            target = self._scrub(_redirect_target(response))
             raise APIStatusError(
                 f"unexpected redirect to {target}; not followed",
                 system=self.system,
@@ -153,6 +153,23 @@ class _ClientCore:
             ambiguous.__cause__ = translated
             return ambiguous
         return translated
+
+    def _unreadable_answer(self, error: httpx.RequestError, method: str, idempotent: bool) -> APIError:
+        """An answer whose body httpx could not read (``Content-Encoding: gzip`` over a plain body).
+
+        Like a cut-off body: :class:`InvalidResponseError`, retried for a request that may be sent
+        again; :class:`AmbiguousWriteError` for a write, which the CRM may have applied.
+        """
+        url = redact_url(error.request.url) if _has_request(error) else "?"
+        invalid = InvalidResponseError(
+            f"the answer could not be decoded ({type(error).__name__})", system=self.system, method=method, url=url
+        )
+        invalid.__cause__ = error
+        if idempotent:
+            return invalid
+        ambiguous = self._ambiguous(method, url, "undecodable answer")
+        ambiguous.__cause__ = invalid
+        return ambiguous
 
     def _ambiguous(self, method: str, url: str, what: str) -> AmbiguousWriteError:
         return AmbiguousWriteError(
@@ -242,7 +259,18 @@ def _body_options(body: Any, files: Any, system: str) -> dict[str, Any]:
     return {"content": encode_json_body(body, system=system), "headers": _JSON_HEADERS}
 
 
-def _has_request(error: httpx.TransportError) -> bool:
+def _redirect_target(response: httpx.Response) -> str:
+    """Where a 3xx answer points, without credentials; a Location that is not a URL is not quoted."""
+    location = response.headers.get("location")
+    if location is None:
+        return "?"
+    try:
+        return redact_url(location)
+    except httpx.InvalidURL:
+        return "an unparsable location"
+
+
+def _has_request(error: httpx.RequestError) -> bool:
     try:
         error.request  # noqa: B018 - httpx raises RuntimeError when the error has no request
     except RuntimeError:
@@ -329,6 +357,8 @@ class SyncAPIClient(_ClientCore):
             response = self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
             raise self._transport_error(error, method, safe) from error
+        except httpx.RequestError as error:  # the body could not be decoded (DecodingError)
+            raise self._unreadable_answer(error, method, safe)  # noqa: B904 - it sets its own __cause__
         return self._interpret(response, method, safe)
 
     def send(self, spec: RequestSpec) -> Any:
@@ -411,6 +441,8 @@ class AsyncAPIClient(_ClientCore):
             response = await self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
             raise self._transport_error(error, method, safe) from error
+        except httpx.RequestError as error:  # the body could not be decoded (DecodingError)
+            raise self._unreadable_answer(error, method, safe)  # noqa: B904 - it sets its own __cause__
         return self._interpret(response, method, safe)
 
     async def send(self, spec: RequestSpec) -> Any:
