@@ -484,6 +484,34 @@ def test_write_only_fields_are_stored_but_never_returned(api: Api) -> None:
     assert stored["private"]["email_subject"] == "Your quote"
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_an_instant_outside_years_1_to_9999_in_utc_is_refused_with_422(api: Api, moment: str) -> None:
+    """A date-time whose UTC instant no year 1-9999 holds is a 422 naming the field, never a 500."""
+    lead = _lead(api)
+    body = {"lead_id": lead["id"], "method": "phone", "type": "outgoing", "executed_at": moment}
+    response = api.call("POST", "communications", json=body)
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"executed_at"}
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("0536-09-08T00:00:00+00:00", "0536-09-08T00:00:00+00:00"),
+        ("0999-12-31T23:30:00-01:00", "1000-01-01T00:30:00+00:00"),
+    ],
+)
+def test_years_below_1000_are_written_with_four_digits(api: Api, sent: str, stored: str) -> None:
+    """A communication of year 536 reads back as 0536-..., valid against the sandbox's own schema."""
+    lead = _lead(api)
+    body = {"lead_id": lead["id"], "method": "phone", "type": "outgoing", "executed_at": sent}
+    created = api.call("POST", "communications", json=body).json()["data"]
+    assert created["executed_at"] == stored
+    _schema_check(created, "Communication")
+    listed = _with(api, lead["id"], "communications")["communications"]
+    assert [c["executed_at"] for c in listed if c["id"] == created["id"]] == [stored]
+
+
 def test_communication_writes_require_lead_method_and_type(api: Api) -> None:
     """POST and PUT both need lead_id, method and type; an unknown lead id is named."""
     lead = _lead(api)

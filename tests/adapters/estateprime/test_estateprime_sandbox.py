@@ -247,6 +247,17 @@ def test_page_beyond_the_end_is_empty(seeded: Checked) -> None:
     assert (answer["page"], answer["total_pages"], answer["total_results"]) == (4, 3, 120)
 
 
+@pytest.mark.parametrize("path", ["/api/contacts", "/api/communication", "/api/calendar"])
+def test_a_page_past_a_64_bit_offset_is_refused_with_400(seeded: Checked, path: str) -> None:
+    """The last page whose offset fits 64 bits answers empty; the next one (and 10**30) a documented 400."""
+    last = (2**63 - 1) // 50
+    assert seeded.ok("GET", path, {"page": last})["data"] == []
+    for page in (last + 1, 10**30):
+        response = seeded.call("GET", path, {"page": page}, invalid=True)
+        assert response.status_code == 400
+        assert response.json()["message"] == f"page: expected a page number of at most {last}"
+
+
 def test_no_results_means_zero_pages(api: Checked) -> None:
     """An empty list has total_pages 0 and total_results 0."""
     for path in ("/api/contacts", "/api/communication", "/api/calendar"):
