@@ -264,8 +264,9 @@ def feed_command(
     token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
     base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
     option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+    report: Annotated[Path | None, typer.Option(help="Write the run's report (failures included) as JSON.")] = None,
 ) -> None:
-    """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
+    """Append the CRM's changes since the last run as NDJSON lines of canonical records (exit 1: records failed)."""
     from crmbridge.sync import feed
 
     with _connect(crm, token, base_url, option) as connection:
@@ -282,6 +283,12 @@ def feed_command(
     _err.print(
         f"upserts {sum(result.upserts.values())}, deletes {sum(result.deletes.values())}, last seq {result.last_seq}"
     )
+    for failure in result.failures:
+        _err.print(f"failed {failure['source'] or failure['kind']}: {failure['reason']}", markup=False)
+    if report is not None:
+        result.write_json(report)
+    if result.failures:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -38,6 +38,7 @@ class ActivixAdapter(Adapter):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"activity", "contact"})
+    ref_kinds: ClassVar[Mapping[str, str]] = {"contact": "lead", "activity": "communication"}
 
     def __init__(self, *, default_region: str | None = None, default_lead_type: str | None = None) -> None:
         # Built once: converters and phone settings are reused by every record.

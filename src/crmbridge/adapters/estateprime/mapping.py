@@ -323,6 +323,7 @@ class EstatePrimeAdapter(Adapter):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"contact", "activity", "event"})
+    ref_kinds: ClassVar[Mapping[str, str]] = {"activity": "communication"}
 
     def __init__(
         self, *, timezone: str = "UTC", lookups: Mapping[str, Any] | None = None, default_office: int | None = None
