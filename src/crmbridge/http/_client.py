@@ -28,7 +28,7 @@ from crmbridge.http._body import encode_json_body
 from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
 from crmbridge.http._paging import AsyncPager, Page, SyncPager
 from crmbridge.http._ratelimit import RateLimiter
-from crmbridge.http._redact import redact_url
+from crmbridge.http._redact import redact_url, register_secret, scrub_secret, scrub_secrets
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
 
 __all__ = ["IDEMPOTENT_METHODS", "NOT_GIVEN", "AsyncAPIClient", "SyncAPIClient"]
@@ -38,6 +38,7 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"
 
 
 _ERROR_BODY_LIMIT = 2000
+_MESSAGE_LIMIT = 200
 Self = TypeVar("Self", bound="_ClientCore")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -69,6 +70,7 @@ class _ClientCore:
         self.retry = retry or RetryPolicy()
         self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
         self._token = token
+        register_secret(self, token)  # httpcore logs response headers at DEBUG: a server may echo it
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -84,13 +86,15 @@ class _ClientCore:
     def _scrub(self, text: str) -> str:
         """``text`` (built from what a server answered) without the token, should the server quote it.
 
-        A token under 8 characters is no secret worth mangling every message that contains it for.
+        Every spelling is masked (percent-encoded, base64, JSON-escaped) and every piece of 8 or
+        more characters of one; a token under 8 characters is no secret worth mangling every
+        message that contains it for. Scrub before truncating: a cut may leave a piece.
         """
-        return text.replace(self._token, "***") if len(self._token) >= 8 else text
+        return scrub_secret(text, self._token)
 
     def _status_error(self, response: httpx.Response, method: str) -> APIStatusError:
-        body = _parse_body_for_error(response)
-        message = self._scrub(_vendor_message(body) or response.reason_phrase or "error")
+        body = scrub_secrets(_parse_body_for_error(response), self._token)
+        message = (_vendor_message(body) or self._scrub(response.reason_phrase) or "error")[:_MESSAGE_LIMIT]
         return status_error_class(response.status_code)(
             message,
             system=self.system,
@@ -279,6 +283,7 @@ def _has_request(error: httpx.RequestError) -> bool:
 
 
 def _parse_body_for_error(response: httpx.Response) -> Any:
+    """The error answer's JSON (or text), from its first bytes; the caller scrubs it, then truncates."""
     text = response.content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
     try:
         return json.loads(text)
@@ -290,7 +295,7 @@ def _vendor_message(body: Any) -> str | None:
     if isinstance(body, dict):
         message = body.get("message")
         if isinstance(message, str):
-            return message[:200]
+            return message
     return None
 
 
