@@ -55,12 +55,27 @@ def _report_retries(ctx: typer.Context) -> None:
     ctx.call_on_close(lambda: stamina.instrumentation.set_on_retry_hooks(before))
 
 
+SANDBOX_EXTRA_HINT = "the sandboxes are an extra: pip install 'crmbridge[sandbox]'"
+
+
+def _require_sandbox_extra() -> None:
+    """Exit 2 with one line naming the extra when the emulators' packages are not installed."""
+    try:
+        import crmbridge.sandbox  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name is not None and error.name.partition(".")[0] == "crmbridge":
+            raise
+        _err.print(f"{SANDBOX_EXTRA_HINT} (missing: {error.name})", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def demo(
     records: Annotated[int, typer.Option(help="EstatePrime contacts to generate.", min=1)] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
 ) -> None:
     """Migrate a seeded EstatePrime sandbox into Activix and Rechat sandboxes, in-process, and show a feed."""
+    _require_sandbox_extra()
     from crmbridge._demo import run_demo
 
     reports = run_demo(Console(), records=records, seed=seed)
@@ -71,6 +86,7 @@ def demo(
 @app.command()
 def examples() -> None:
     """Print the canonical JSON of every vendor example payload, one line per record."""
+    _require_sandbox_extra()
     from crmbridge.sandbox import example_payloads
 
     failures = 0
@@ -122,6 +138,7 @@ def sandbox_serve(
     rate_limit: Annotated[float | None, typer.Option(help="Requests per second before 429s.", min=0.001)] = None,
 ) -> None:
     """Serve one CRM's sandbox over loopback until interrupted."""
+    _require_sandbox_extra()
     from crmbridge.sandbox import FaultConfig, make_sandbox, serve
 
     faults = None

@@ -14,6 +14,9 @@ The whole tree::
     ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
     ├── InvalidIdError (ValueError)     an id that is not the CRM's id format (int, UUID): refused
     │                                   before any request is made
+    ├── UnknownSystem (ValueError)      no CRM of that name is built in, registered or installed
+    ├── CapabilityMissing (ValueError)  the CRM exists but has no such part (no sandbox, no
+    │                                   connection backend): .system, .capability
     └── APIError                        talking to a CRM failed; .system, .method, .url
         ├── APIStatusError              the CRM answered with an error status;
         │   │                           .status_code, .body, .response, .retry_after
@@ -51,6 +54,7 @@ __all__ = [
     "APITimeoutError",
     "AmbiguousWriteError",
     "AuthenticationError",
+    "CapabilityMissing",
     "ConflictError",
     "CrmBridgeError",
     "InvalidIdError",
@@ -60,6 +64,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "UnknownSystem",
     "UnresolvedReference",
     "UnsupportedKind",
     "UnsupportedOperation",
@@ -70,6 +75,42 @@ __all__ = [
 
 class CrmBridgeError(Exception):
     """Base class of all crmbridge errors."""
+
+
+class UnknownSystem(CrmBridgeError, ValueError):
+    """No system of that name is built in, registered or installed as an entry point."""
+
+    def __init__(self, system: str, known: list[str]) -> None:
+        self.system = system
+        self.known = known
+        super().__init__(f"unknown system {system!r}; known systems: {', '.join(known) or 'none'}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.system, self.known))
+
+
+_CAPABILITY_WORDS = {
+    "adapter": "adapter",
+    "backend": "connection support",
+    "async_backend": "async connection support",
+    "sandbox": "sandbox",
+}
+
+
+class CapabilityMissing(CrmBridgeError, ValueError):
+    """The system exists but provides no such part (an adapter-only plugin has no sandbox)."""
+
+    def __init__(self, system: str, capability: str) -> None:
+        self.system = system
+        self.capability = capability
+        if capability == "sandbox":
+            message = f"no sandbox for system {system!r}"
+        else:
+            message = f"{system} has no {_CAPABILITY_WORDS.get(capability, capability)}"
+        super().__init__(f"{message} (its crmbridge System names no {capability} factory)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.system, self.capability))
 
 
 class MappingError(CrmBridgeError, ValueError):
