@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
@@ -28,6 +28,7 @@ __all__ = [
     "SCRUBBED_LOGGERS",
     "SENSITIVE_QUERY_KEYS",
     "SecretFilter",
+    "live_secrets",
     "redact_url",
     "register_secret",
     "scrub_secret",
@@ -121,6 +122,9 @@ def scrub_secrets(value: Any, secret: str) -> Any:
 
 _lock = threading.Lock()
 _secrets: Counter[str] = Counter()
+_released: deque[str] = deque()
+"""Secrets whose owner is gone, counted down at the next use: a finalizer may run during garbage
+collection while this very thread holds the lock, so it must not take the lock itself."""
 
 
 def register_secret(owner: object, secret: str) -> None:
@@ -129,23 +133,26 @@ def register_secret(owner: object, secret: str) -> None:
         return
     with _lock:
         _secrets[secret] += 1
-    weakref.finalize(owner, _forget, secret)
+    weakref.finalize(owner, _released.append, secret)
     _install_filter()
 
 
-def _forget(secret: str) -> None:
+def live_secrets() -> list[str]:
+    """The secrets of the owners still alive."""
     with _lock:
-        _secrets[secret] -= 1
-        if _secrets[secret] <= 0:
-            del _secrets[secret]
+        while _released:
+            secret = _released.popleft()
+            _secrets[secret] -= 1
+            if _secrets[secret] <= 0:
+                del _secrets[secret]
+        return list(_secrets)
 
 
 class SecretFilter(logging.Filter):
     """Masks the registered secrets, in every spelling, in a record's message and arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        with _lock:
-            secrets = list(_secrets)
+        secrets = live_secrets()
         if not secrets:
             return True
         try:
