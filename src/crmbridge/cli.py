@@ -308,8 +308,11 @@ def feed_command(
     secret_env: Annotated[str | None, typer.Option(help="Variable holding the webhook secret.")] = None,
     from_seq: Annotated[int | None, typer.Option(help="'feed replay': re-deliver from this seq.", min=1)] = None,
     wait: Annotated[float, typer.Option(help=_WAIT_HELP, min=0)] = 0.0,
+    report: Annotated[Path | None, typer.Option(help="Write the run's report (failures included) as JSON.")] = None,
 ) -> None:
     """Append the CRM's changes since the last run as NDJSON lines (or --to a database, or to a --webhook).
+
+    Exit 1 when records failed to translate (each named on stderr, and in --report).
 
     'crmbridge feed replay --from-seq N --webhook URL --secret-env NAME' delivers the logged changes again.
     """
@@ -339,6 +342,12 @@ def feed_command(
     _err.print(
         f"upserts {sum(result.upserts.values())}, deletes {sum(result.deletes.values())}, last seq {result.last_seq}"
     )
+    for failure in result.failures:
+        _err.print(f"failed {failure['source'] or failure['kind']}: {failure['reason']}", markup=False)
+    if report is not None:
+        result.write_json(report)
+    if result.failures:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -54,18 +54,30 @@ def refuse_unknown(errors: Errors, body: dict[str, Any], allowed: Iterable[str],
 
 
 def format_timestamp(moment: datetime) -> str:
-    """UTC, whole seconds, with the ``+00:00`` suffix the vendor's examples show."""
-    # isoformat, not strftime: %Y does not pad a year below 1000 to four digits on every platform.
-    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "+00:00"
+    """UTC, whole seconds, with the ``+00:00`` suffix the vendor's examples show; always a 4-digit year.
+
+    (``strftime("%Y")`` writes year 536 as ``536`` on glibc, which is no ISO 8601 date-time.)
+    """
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def parse_datetime(value: str) -> datetime | None:
-    """An aware datetime from ISO 8601 (any offset; none means UTC), or None when unparseable."""
+    """An aware datetime from ISO 8601 (any offset; none means UTC), or None when unparseable.
+
+    An instant outside years 1 to 9999 in UTC (``0001-01-01T00:00:00+05:00``) is unparseable too:
+    the sandbox stores and compares instants in UTC.
+    """
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 def parse_date(value: str) -> date | None:
