@@ -228,3 +228,30 @@ def test_truncate_fault_applies_the_request_and_cuts_its_answer_in_half() -> Non
     whole = b'{"created_id":12345,"name":"a long enough name"}'
     assert (calls, response.status_code) == (["POST"], 201)
     assert response.content == whole[: len(whole) // 2]
+
+
+def test_a_transaction_keeps_all_of_its_writes_or_none(tmp_path: Path) -> None:
+    """Writes in a store transaction reach the file together; one that fails leaves neither file nor memory changed."""
+    from crmbridge.sandbox import DocumentStore
+
+    path = tmp_path / "store.db"
+    store = DocumentStore(path)
+    with store.transaction():
+        store.put("leads", "1", {"id": 1})
+        with store.transaction():  # nested: joins the outer one
+            store.put("phones", "1", {"lead_id": 1})
+
+    def write_two_then_fail() -> None:
+        with store.transaction():
+            store.put("leads", "2", {"id": 2})
+            store.put("phones", "2", {"lead_id": 2})
+            raise RuntimeError("killed halfway")
+
+    with pytest.raises(RuntimeError):
+        write_two_then_fail()
+    assert [d["id"] for d in store.scan("leads")] == [1]
+    assert store.count("phones") == 1
+    store.close()
+    reopened = DocumentStore(path)
+    assert ([d["id"] for d in reopened.scan("leads")], reopened.count("phones")) == ([1], 1)
+    reopened.close()

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ class DocumentStore:
         self._counters: dict[str, int] = {}
         self._seq = 0
         self._lock = threading.RLock()
+        self._depth = 0
         self._db: sqlite3.Connection | None = None
         if path is not None:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -40,6 +42,40 @@ class DocumentStore:
                 "CREATE TABLE IF NOT EXISTS counters (collection TEXT PRIMARY KEY, value INTEGER NOT NULL)"
             )
             self._load()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the writes inside one SQLite transaction: a sandbox killed halfway through a
+        request that writes several documents (a lead and its phones) keeps none of them, as a
+        real server's database would. Nested uses join the outermost; without a file it only locks.
+
+        The writes inside must not await (the lock is a thread's, and the event loop is one thread).
+        """
+        with self._lock:
+            self._depth += 1
+            outermost = self._depth == 1 and self._db is not None
+            if outermost:
+                assert self._db is not None
+                self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if outermost:
+                    assert self._db is not None
+                    self._db.execute("ROLLBACK")
+                    self._reload()
+                raise
+            else:
+                if outermost:
+                    assert self._db is not None
+                    self._db.execute("COMMIT")
+            finally:
+                self._depth -= 1
+
+    def _reload(self) -> None:
+        # After a rollback the memory copy holds writes the file does not: read the file again.
+        self._collections, self._counters, self._seq = {}, {}, 0
+        self._load()
 
     @property
     def persistent(self) -> bool:

@@ -25,7 +25,7 @@ from pyrate_limiter import Limiter, PostgresBucket, Rate, SQLiteBucket
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from crmbridge.sync._state import engine_url
+from crmbridge.sync._state import create_tables, engine_url
 
 __all__ = ["DEFAULT_PAUSE", "AccountBudget", "budget_location"]
 
@@ -95,7 +95,7 @@ class AccountBudget:
                 SQLiteBucket.init_from_file(rates, table=_table(account), db_path=text, use_file_lock=True)
             )
             self._engine = sa.create_engine(engine_url(text))
-        _metadata.create_all(self._engine)
+        create_tables(self._engine, _metadata)  # several workers may start at once
 
     def __repr__(self) -> str:
         return f"AccountBudget({self.account!r}, {self.rate:g}/s)"

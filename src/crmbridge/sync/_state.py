@@ -19,7 +19,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crmbridge.canonical import Ref
 
-__all__ = ["DeadLetter", "Failure", "FeedChange", "Intent", "LeaseHolder", "LogEntry", "StateStore", "engine_url"]
+__all__ = [
+    "DeadLetter",
+    "Failure",
+    "FeedChange",
+    "Intent",
+    "LeaseHolder",
+    "LogEntry",
+    "StateStore",
+    "create_tables",
+    "engine_url",
+]
 
 _SCHEMA_LOCK = 0x63726D62
 """The PostgreSQL advisory lock that serialises schema creation between runs starting at once."""
@@ -210,17 +220,20 @@ def _tune_sqlite(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _create_schema(engine: sa.Engine) -> None:
-    """Create the tables that are missing, safely when several runs start at once."""
+def create_tables(engine: sa.Engine, metadata: sa.MetaData) -> None:
+    """Create the tables of ``metadata`` that are missing, safely when several runs start at once.
+
+    Every store of crmbridge (the state, the shared rate budgets) creates its tables this way.
+    """
     if engine.dialect.name == "postgresql":
         # Two CREATE TABLE of one name at once fail on PostgreSQL's catalog: one creator at a time.
         with engine.begin() as db:
             db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-            _metadata.create_all(db)
+            metadata.create_all(db)
         return
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
-            _metadata.create_all(engine)
+            metadata.create_all(engine)
             return
         except sa.exc.OperationalError:
             # Another process created a table between the check and the CREATE ("already
@@ -249,7 +262,7 @@ class StateStore:
         self.engine = sa.create_engine(self.url, future=True, connect_args={"timeout": 60} if sqlite_file else {})
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _tune_sqlite)
-        _create_schema(self.engine)
+        create_tables(self.engine, _metadata)
 
     def __repr__(self) -> str:
         return f"StateStore({self.engine.url.render_as_string(hide_password=True)!r})"

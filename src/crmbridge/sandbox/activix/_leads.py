@@ -87,10 +87,11 @@ class LeadEndpoints:
         lead["account_id"] = self.state.account()["id"]
         lead["roles"], lead["custom_fields"] = {}, []
         items = self._apply(body, lead, creating=True)
-        lead = self.state.insert("leads", lead)
-        self._add_items(lead["id"], items, now)
-        if alerts:
-            self.state.insert("alerts", {"lead_id": lead["id"], "created_at": now})
+        with self.state.store.transaction():  # the lead and its items land together, or not at all
+            lead = self.state.insert("leads", lead)
+            self._add_items(lead["id"], items, now)
+            if alerts:
+                self.state.insert("alerts", {"lead_id": lead["id"], "created_at": now})
         return json_answer({"data": render_lead(self.state, lead)}, 201)
 
     async def update_lead(self, request: Request) -> Response:
@@ -101,8 +102,9 @@ class LeadEndpoints:
         items = self._apply(body, lead, creating=False)
         now = self.state.now()
         lead["updated_at"] = now
-        self.state.save("leads", lead)
-        self._add_items(lead["id"], items, now)
+        with self.state.store.transaction():
+            self.state.save("leads", lead)
+            self._add_items(lead["id"], items, now)
         return json_answer({"data": render_lead(self.state, lead)})
 
     def _trigger_alerts(self, request: Request) -> bool:

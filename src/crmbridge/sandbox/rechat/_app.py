@@ -159,7 +159,8 @@ def _endpoint(
                     raise validation("The body is not valid JSON") from None
             path_params = dict(request.path_params)
             call = Call(user.id, brand, request.query_params, path_params, body, _expansions(request), uploads)
-            return handler(state, call)
+            with state.store.transaction():  # one request's writes land together, as in Rechat's database
+                return handler(state, call)
         except RechatError as error:
             return error.response()
         except Exception:  # the real server hides every crash behind the same generic body
