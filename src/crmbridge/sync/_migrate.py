@@ -165,8 +165,10 @@ class _Run:
         dry_run: bool,
         progress: Progress | None,
         links: Mapping[Ref, Ref],
+        full_scan: bool = False,
     ) -> None:
         self.links = links
+        self.full_scan = full_scan
         self.convert: Conversion | None = None
         self.started = datetime.now(UTC)
         self.source = source
@@ -197,7 +199,7 @@ class _Run:
         counts = self.report.kinds.setdefault(kind, KindReport())
         if not self.dry_run:
             self.reconcile(kind, counts)
-        since = self.state.checkpoint(self.report.job, kind)
+        since = None if self.full_scan else self.state.checkpoint(self.report.job, kind)
         newest: datetime | None = since
         oldest_failure: datetime | None = None
         for record in self.read(kind, since):
@@ -422,6 +424,7 @@ def migrate(
     progress: Progress | None = None,
     links: Mapping[Ref, Ref] | None = None,
     conversions: Mapping[str, str] | None = None,
+    full_scan: bool = False,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
 
@@ -431,14 +434,17 @@ def migrate(
     ``conversions`` maps a kind the target lacks to one it has (``{"event": "task"}``: see
     :mod:`crmbridge.sync._convert` for the policy); without it such kinds are skipped and said so.
     Running again resumes: what was moved is not moved twice, what changed is updated, what failed
-    is tried again. See the module docstring.
+    is tried again. ``full_scan=True`` reads every source record instead of only what changed
+    since the last run's checkpoint. See the module docstring.
     """
     if source.system == target.system:
         raise ValueError("source and target are the same system; crmbridge migrates between CRMs")
     store = state if isinstance(state, StateStore) else StateStore(state)
     chosen = _ordered(kinds if kinds is not None else source.adapter.kinds & target.adapter.kinds)
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
-    run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {})
+    run = _Run(
+        source, target, store, report, dry_run=dry_run, progress=progress, links=links or {}, full_scan=full_scan
+    )
     for kind in chosen:
         into = (conversions or {}).get(kind)
         if kind not in source.adapter.kinds:
@@ -448,7 +454,8 @@ def migrate(
         elif into is not None and into in target.adapter.kinds and (kind, into) in CONVERSIONS:
             run.move(kind, into)
         else:
-            report.skipped_kinds[kind] = f"{target.system} has no {kind} (see CONVERSIONS for a mapping)"
+            why = f"{target.system} has no {kind} (convert it: --convert {kind}=..., or conversions= in Python)"
+            report.skipped_kinds[kind] = why
     if store is not state:
         store.close()
     return report

@@ -1,0 +1,87 @@
+"""``feed`` and ``inspect``: one CRM, read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmbridge._cli._app import app, err, set_flags, set_resume_hint
+from crmbridge._cli._errors import UserError
+from crmbridge._cli._options import check_kinds, check_writable, open_connection, open_state, split_kinds
+
+__all__ = ["feed_command", "inspect"]
+
+
+@app.command("feed")
+def feed_command(
+    ctx: typer.Context,
+    crm: Annotated[str, typer.Argument(help="The CRM to follow.")],
+    output: Annotated[str, typer.Option(help="NDJSON file to append to, or - for standard output.")] = "-",
+    kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all).")] = None,
+    state: Annotated[
+        str, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")
+    ] = "crmbridge-feed.db",
+    full_scan: Annotated[bool, typer.Option("--full-scan", help="Read everything (finds deletions).")] = False,
+    token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
+    option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+) -> None:
+    """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
+    from crmbridge.sync import feed
+
+    set_flags(ctx, crm, token="--token", url="--base-url")
+    if output != "-":
+        check_writable(Path(output), "--output")
+    chosen = split_kinds(kinds)
+    with open_connection(crm, token, base_url, option) as connection:
+        if chosen is not None:
+            check_kinds(chosen, connection.adapter.kinds, crm)
+        store = open_state(state)
+        set_resume_hint(ctx, "run the same command again: a feed writing to a file resumes without losing a line")
+        try:
+            result = feed(
+                connection,
+                output=sys.stdout if output == "-" else output,
+                state=store,
+                kinds=chosen,
+                full_scan=full_scan,
+            )
+        finally:
+            store.close()
+    changes = sum(result.upserts.values()) + sum(result.deletes.values())
+    if not changes:
+        err.print("no changes since the last run")
+        return
+    err.print(
+        f"upserts {sum(result.upserts.values())}, deletes {sum(result.deletes.values())}, last seq {result.last_seq}"
+    )
+
+
+@app.command()
+def inspect(
+    ctx: typer.Context,
+    crm: Annotated[str, typer.Argument(help="The CRM.")],
+    kind: Annotated[str, typer.Argument(help="contact, activity, task or event (what the CRM has).")],
+    ident: Annotated[str, typer.Argument(help="The record's id in that CRM.")],
+    token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
+    option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+) -> None:
+    """Print the canonical JSON of one live record."""
+    from crmbridge.errors import NotFoundError, UnsupportedOperation
+
+    set_flags(ctx, crm, token="--token", url="--base-url")
+    with open_connection(crm, token, base_url, option) as connection:
+        check_kinds([kind], connection.adapter.kinds, crm)
+        try:
+            record = connection.get(kind, ident)
+        except NotFoundError as error:
+            raise UserError(
+                f"{crm} has no {kind} {ident}", f"list what it has: crmbridge feed {crm} --kinds {kind}", code=1
+            ) from error
+        except UnsupportedOperation as error:
+            raise UserError(f"{crm}: {error}", "read it through the record it belongs to") from None
+    sys.stdout.write(record.model_dump_json(indent=2) + "\n")
