@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from crmbridge._cli._errors import EXIT_FAILED, EXIT_INTERRUPTED, explain
+from crmbridge._cli._errors import EXIT_INTERRUPTED, explain
 
 __all__ = ["app", "err", "links_app", "sandbox_app", "set_flags", "set_resume_hint"]
 
@@ -29,9 +29,11 @@ class _Group(typer.core.TyperGroup):
             if ctx.params.get("debug") or os.environ.get("CRMBRIDGE_DEBUG"):
                 err.print_exception(show_locals=False)  # never locals: they hold tokens
             code, message, hint = explain(error, ctx.meta)
-            err.print(f"[red]error:[/red] {escape(message)}" if code != EXIT_INTERRUPTED else escape(message))
+            err.print(
+                f"[red]error:[/red] {escape(message)}" if code != EXIT_INTERRUPTED else escape(message), soft_wrap=True
+            )
             if hint:
-                err.print(escape(hint), style="dim" if code == EXIT_FAILED else None)
+                err.print(escape(hint), soft_wrap=True)
             raise typer.Exit(code) from None
 
 
@@ -41,12 +43,16 @@ app = typer.Typer(
     epilog="Exit codes: 0 done; 1 records failed (or schema drift); 2 bad usage; "
     "3 a CRM could not be reached or refused the credentials; 130 interrupted. --debug shows tracebacks.",
     no_args_is_help=True,
+    # Plain help: rich's shows "<bool>" after every flag.
+    rich_markup_mode=None,
     # A traceback must not print local variables: they hold tokens (--token, the clients' headers).
     pretty_exceptions_show_locals=False,
 )
-sandbox_app = typer.Typer(help="Local emulators of the CRMs.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Local emulators of the CRMs.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(sandbox_app, name="sandbox")
-links_app = typer.Typer(help="Fixed counterparts (users) for migrations: propose them as a links file.")
+links_app = typer.Typer(
+    help="Fixed counterparts (users) for migrations: propose them as a links file.", rich_markup_mode=None
+)
 app.add_typer(links_app, name="links", no_args_is_help=True)
 
 err = Console(stderr=True)

@@ -23,8 +23,8 @@ DEFAULT_SCHEMA_DIR = Path("canonical")
 
 @app.command()
 def demo(
-    records: Annotated[int, typer.Option(help="EstatePrime contacts to generate.", min=1)] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
+    records: Annotated[int, typer.Option(metavar="N", help="EstatePrime contacts to generate.", min=1)] = 1000,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the generated data.")] = 7,
 ) -> None:
     """Migrate a seeded EstatePrime sandbox into Activix and Rechat sandboxes, in-process, and show a feed."""
     from crmbridge._demo import run_demo
@@ -60,7 +60,7 @@ def examples() -> None:
 
 @app.command()
 def schema(
-    out: Annotated[Path, typer.Option(help="Folder of the schema files.")] = DEFAULT_SCHEMA_DIR,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Folder of the schema files.")] = DEFAULT_SCHEMA_DIR,
     check: Annotated[bool, typer.Option("--check", help="Fail if the committed files differ.")] = False,
 ) -> None:
     """Write the JSON Schema of each canonical record kind (or check them with --check)."""

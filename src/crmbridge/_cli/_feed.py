@@ -18,16 +18,20 @@ __all__ = ["feed_command", "inspect"]
 @app.command("feed")
 def feed_command(
     ctx: typer.Context,
-    crm: Annotated[str, typer.Argument(help="The CRM to follow.")],
-    output: Annotated[str, typer.Option(help="NDJSON file to append to, or - for standard output.")] = "-",
-    kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds (default: all).")] = None,
+    crm: Annotated[str, typer.Argument(metavar="CRM", help="The CRM to follow.", show_default=False)],
+    output: Annotated[
+        str, typer.Option(metavar="FILE|-", help="NDJSON file to append to, or - for standard output.")
+    ] = "-",
+    kinds: Annotated[str | None, typer.Option(metavar="KIND,...", help="Comma-separated kinds (default: all).")] = None,
     state: Annotated[
-        str, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")
+        str, typer.Option(metavar="FILE|URL", help="State store: a SQLite file or a postgresql:// URL.")
     ] = "crmbridge-feed.db",
     full_scan: Annotated[bool, typer.Option("--full-scan", help="Read everything (finds deletions).")] = False,
-    token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
-    base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
-    option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+    token: Annotated[str | None, typer.Option(metavar="TOKEN", help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")
+    ] = None,
+    option: Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="Connection option KEY=VALUE.")] = [],  # noqa: B006
 ) -> None:
     """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
     from crmbridge.sync import feed
@@ -63,12 +67,14 @@ def feed_command(
 @app.command()
 def inspect(
     ctx: typer.Context,
-    crm: Annotated[str, typer.Argument(help="The CRM.")],
-    kind: Annotated[str, typer.Argument(help="contact, activity, task or event (what the CRM has).")],
-    ident: Annotated[str, typer.Argument(help="The record's id in that CRM.")],
-    token: Annotated[str | None, typer.Option(help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
-    base_url: Annotated[str | None, typer.Option(help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
-    option: Annotated[list[str], typer.Option(help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+    crm: Annotated[str, typer.Argument(metavar="CRM", help="The CRM.")],
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="contact, activity, task or event (what the CRM has).")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help="The record's id in that CRM.")],
+    token: Annotated[str | None, typer.Option(metavar="TOKEN", help="Token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")
+    ] = None,
+    option: Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="Connection option KEY=VALUE.")] = [],  # noqa: B006
 ) -> None:
     """Print the canonical JSON of one live record."""
     from crmbridge.errors import NotFoundError, UnsupportedOperation

@@ -74,33 +74,52 @@ def _kinds(text: str | None, source: Any, target: Any, conversions: dict[str, st
 @app.command("migrate")
 def migrate_command(
     ctx: typer.Context,
-    source: Annotated[str, typer.Option("--from", help="Source CRM.")],
-    target: Annotated[str, typer.Option("--to", help="Target CRM.")],
+    source: Annotated[str, typer.Option("--from", metavar="CRM", help="Source CRM.")],
+    target: Annotated[str, typer.Option("--to", metavar="CRM", help="Target CRM.")],
     kinds: Annotated[
-        str | None, typer.Option(help="Comma-separated kinds (default: all both have, and converted ones).")
+        str | None,
+        typer.Option(metavar="KIND,...", help="Comma-separated kinds (default: all both have, and converted ones)."),
     ] = None,
     state: Annotated[
-        str, typer.Option(help="State store: a SQLite file or a postgresql:// URL.")
+        str, typer.Option(metavar="FILE|URL", help="State store: a SQLite file or a postgresql:// URL.")
     ] = "crmbridge-state.db",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and translate, write nothing.")] = False,
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="Read everything, not only what changed since the last run.")
     ] = False,
-    report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
+    report: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the JSON report here.")] = None,
     links: Annotated[
-        Path | None, typer.Option("--links", help="Links file (JSON) from 'crmbridge links suggest'.")
+        Path | None, typer.Option("--links", metavar="FILE", help="Links file (JSON) from 'crmbridge links suggest'.")
     ] = None,
-    link: Annotated[list[str], typer.Option(help="Fixed counterpart, SOURCE_REF=TARGET_REF (users).")] = [],  # noqa: B006
-    convert: Annotated[list[str], typer.Option(help="Kind conversion, e.g. event=task.")] = [],  # noqa: B006
-    from_token: Annotated[str | None, typer.Option(help="Source token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
-    to_token: Annotated[str | None, typer.Option(help="Target token (else CRMBRIDGE_<CRM>_TOKEN).")] = None,
-    from_url: Annotated[str | None, typer.Option(help="Source base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
-    to_url: Annotated[str | None, typer.Option(help="Target base URL (else CRMBRIDGE_<CRM>_BASE_URL).")] = None,
-    from_option: Annotated[list[str], typer.Option(help="Source option KEY=VALUE (e.g. timezone=...).")] = [],  # noqa: B006
-    to_option: Annotated[list[str], typer.Option(help="Target option KEY=VALUE (e.g. default_owner=...).")] = [],  # noqa: B006
+    link: Annotated[
+        list[str], typer.Option(metavar="REF=REF", help="Fixed counterpart, SOURCE_REF=TARGET_REF (users).")
+    ] = [],  # noqa: B006
+    convert: Annotated[list[str], typer.Option(metavar="KIND=KIND", help="Kind conversion, e.g. event=task.")] = [],  # noqa: B006
+    from_token: Annotated[
+        str | None, typer.Option(metavar="TOKEN", help="Source token (else CRMBRIDGE_<CRM>_TOKEN).")
+    ] = None,
+    to_token: Annotated[
+        str | None, typer.Option(metavar="TOKEN", help="Target token (else CRMBRIDGE_<CRM>_TOKEN).")
+    ] = None,
+    from_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="Source base URL (else CRMBRIDGE_<CRM>_BASE_URL).")
+    ] = None,
+    to_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="Target base URL (else CRMBRIDGE_<CRM>_BASE_URL).")
+    ] = None,
+    from_option: Annotated[
+        list[str], typer.Option(metavar="KEY=VALUE", help="Source option KEY=VALUE (e.g. timezone=...).")
+    ] = [],  # noqa: B006
+    to_option: Annotated[
+        list[str], typer.Option(metavar="KEY=VALUE", help="Target option KEY=VALUE (e.g. default_owner=...).")
+    ] = [],  # noqa: B006
     max_connection_failures: Annotated[
         int,
-        typer.Option(help="Stop after this many writes in a row fail to connect (exit 3; run again to resume).", min=1),
+        typer.Option(
+            metavar="N",
+            help="Stop after this many writes in a row fail to connect (exit 3; run again to resume).",
+            min=1,
+        ),
     ] = DEFAULT_BREAKER,
     preflight: Annotated[
         bool, typer.Option(help="Check both CRMs answer and take the tokens before moving records.")

@@ -57,15 +57,25 @@ def banner(sandbox: Any, url: str) -> list[str]:
 
 @sandbox_app.command("serve")
 def sandbox_serve(
-    crm: Annotated[str, typer.Argument(help="estateprime, rechat or activix.")],
-    port: Annotated[int, typer.Option(help="Loopback port to listen on (0: a free one).", min=0, max=65535)] = 8000,
-    host: Annotated[str, typer.Option(help="Loopback address (127.0.0.1, localhost or ::1).")] = "127.0.0.1",
-    seed_records: Annotated[int, typer.Option(help="How many records to generate.", min=0)] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 0,
-    db: Annotated[Path | None, typer.Option(help="SQLite file that keeps the state across restarts.")] = None,
-    latency_ms: Annotated[float, typer.Option(help="Latency added to every request.", min=0)] = 0.0,
-    error_rate: Annotated[float, typer.Option(help="Share of requests that fail (0..1).", min=0, max=1)] = 0.0,
-    rate_limit: Annotated[float | None, typer.Option(help="Requests per second before 429s.", min=0.001)] = None,
+    crm: Annotated[str, typer.Argument(metavar="CRM", help="estateprime, rechat or activix.")],
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="Loopback port to listen on (0: a free one).", min=0, max=65535)
+    ] = 8000,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Loopback address (127.0.0.1, localhost or ::1).")
+    ] = "127.0.0.1",
+    seed_records: Annotated[int, typer.Option(metavar="N", help="How many records to generate.", min=0)] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the generated data.")] = 0,
+    db: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="SQLite file that keeps the state across restarts.")
+    ] = None,
+    latency_ms: Annotated[float, typer.Option(metavar="MS", help="Latency added to every request.", min=0)] = 0.0,
+    error_rate: Annotated[
+        float, typer.Option(metavar="RATE", help="Share of requests that fail (0..1).", min=0, max=1)
+    ] = 0.0,
+    rate_limit: Annotated[
+        float | None, typer.Option(metavar="N", help="Requests per second before 429s.", min=0.001)
+    ] = None,
 ) -> None:
     """Serve one CRM's sandbox over loopback until interrupted."""
     import uvicorn
