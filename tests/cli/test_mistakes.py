@@ -262,3 +262,16 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "is a directory" in done.stderr
     assert json.dumps(done.stdout) == '""'
+
+
+def test_failure_hints_name_command_line_options(env: dict[str, Any]) -> None:
+    """Records that fail for a missing option or user link say which CLI option fixes it, not a Python call."""
+    result = runner.invoke(
+        app, ["migrate", "--from", "estateprime", "--to", "activix", "--kinds", "contact"], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "--to-option default_lead_type=web_order" in result.output
+    assert "crmbridge links suggest" in result.output
+    assert "get_adapter" not in result.output
+    assert "run the same command again" in result.output

@@ -213,6 +213,8 @@ def _show(result: Any, report: Path | None) -> None:
         err.print(f"... and {len(result.failures) - 20} more failures (all of them in --report)")
     if report is not None:
         result.write_json(report)
+    if any("has no counterpart" in f["reason"] and ":user:" in f["reason"] for f in result.failures):
+        err.print("map the users with --links FILE (write one: crmbridge links suggest --from A --to B) or --link")
     if result.failures:
         err.print("fix what the failures say and run the same command again: only those records are retried")
         raise typer.Exit(EXIT_FAILED)
