@@ -187,7 +187,9 @@ def _run(
     from crmbridge._cli._progress import progress_bars, source_totals
     from crmbridge.sync import migrate
 
-    with progress_bars(err, source_totals(src, kinds)) as progress:
+    job = f"{src.system}->{dst.system}"
+    full_read = {kind for kind in kinds if full_scan or store.checkpoint(job, kind) is None}
+    with progress_bars(err, source_totals(src, kinds, full_read)) as progress:
         return migrate(
             source=src,
             target=dst,

@@ -181,13 +181,15 @@ class _Run:
         """What the kind being moved becomes in the target (itself, or what CONVERSIONS makes it)."""
         self.unsettled: dict[Ref, datetime | None] = {}
         """This kind's creates that failed ambiguously in this run, with their source change time."""
+        self.planned: dict[Ref, Ref] = {}
+        """Dry run: the placeholder target Ref of each record it would have created (later records refer to them)."""
 
     def resolve(self, ref: Ref, system: str) -> Ref | None:
         """Fixed counterparts first (users, offices: ``links=``), then the crosswalk of moved records."""
         fixed = self.links.get(ref)
         if fixed is not None and fixed.system == system:
             return fixed
-        return self.state.resolve(ref, system)
+        return self.state.resolve(ref, system) or self.planned.get(ref)
 
     # -- the kinds -----------------------------------------------------------------------------
 
@@ -305,6 +307,8 @@ class _Run:
         # Translating first: a record that cannot be written leaves no intent behind.
         self.target.adapter.from_canonical(record, resolve=self.resolve)
         if self.dry_run:
+            ref_kind = _REF_KINDS.get((self.target.system, self.target_kind), self.target_kind)
+            self.planned[source] = Ref(self.target.system, ref_kind, _placeholder_id(self.target.system, source))
             return
         self.state.record_intent(source, self.target.system, kind=kind, marker=_marker(source), fingerprint=digest)
         try:
@@ -382,6 +386,26 @@ class _Run:
                         break
                 if not left:
                     return
+
+
+_UUID_ID_SYSTEMS = frozenset({"rechat"})
+"""Systems whose record ids are UUIDs (the others' are integers): a dry run's placeholder ids take that form."""
+
+
+_REF_KINDS = {
+    ("activix", "contact"): "lead",
+    ("activix", "activity"): "communication",
+    ("estateprime", "activity"): "communication",
+}
+"""The CRM's own word for a canonical kind in its Refs, where it differs (a dry run's placeholders use it)."""
+
+
+def _placeholder_id(system: str, source: Ref) -> str:
+    """An id of the target's form for a record a dry run would have created (never sent anywhere)."""
+    digest = hashlib.sha256(str(source).encode()).hexdigest()
+    if system in _UUID_ID_SYSTEMS:
+        return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+    return str(int(digest[:12], 16) + 1)
 
 
 def _list_with_fallback(connection: Connection, kind: str, windows: Sequence[Mapping[str, Any]]) -> Iterator[Record]:
