@@ -275,3 +275,29 @@ def test_failure_hints_name_command_line_options(env: dict[str, Any]) -> None:
     assert "crmbridge links suggest" in result.output
     assert "get_adapter" not in result.output
     assert "run the same command again" in result.output
+
+
+def test_a_token_refused_during_the_run_stops_it_at_once(env: dict[str, Any]) -> None:
+    """Without the preflight, the first write refused with a 401 stops the run: exit 3, not a failure per record."""
+    result = run(
+        *MIGRATE,
+        "--no-preflight",
+        "--kinds",
+        "contact",
+        "--to-token",
+        "wrong",
+        "--link=estateprime:user:1=activix:user:1",
+    )
+    assert result.exit_code == 3, result.output
+    assert "activix refused the credentials" in result.output
+    assert _leads(env) == 0
+
+
+def test_a_feed_with_nothing_new_says_so(env: dict[str, Any]) -> None:
+    """A second feed run with no change says "no changes", not "last seq 0"."""
+    first = runner.invoke(app, ["feed", "estateprime", "--kinds", "contact", "--output", "out.ndjson"])
+    assert first.exit_code == 0, first.output
+    assert "last seq 5" in first.output
+    again = runner.invoke(app, ["feed", "estateprime", "--kinds", "contact", "--output", "out.ndjson"])
+    assert again.exit_code == 0
+    assert "no changes since the last run" in again.output
