@@ -41,7 +41,7 @@ def _serve(crm: str, port: int) -> Any:
 
 def _banner(server: Any) -> dict[str, str]:
     """The exported variables and options of the banner (read until its last line)."""
-    lines = []
+    lines: list[str] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = server.stderr.readline()

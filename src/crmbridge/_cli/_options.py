@@ -66,6 +66,9 @@ def _retry(text: str, flag: str) -> Any:
     unknown = sorted(set(given) - known)
     if unknown:
         raise UserError(f"{flag} retry: unknown key {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    for key, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise UserError(f"{flag} retry: {key} must be a number of 0 or more, got {json.dumps(value)}")
     try:
         return RetryPolicy(**given)
     except (TypeError, ValueError) as error:
