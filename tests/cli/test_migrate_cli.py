@@ -153,3 +153,27 @@ def test_ctrl_c_says_how_to_resume(crms: dict[str, Any], monkeypatch: pytest.Mon
     assert "interrupted" in result.output
     assert "run the same command again to resume" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ctrl_c_of_a_real_run_then_resume_moves_each_record_once(crms: dict[str, Any], tmp_path: Path) -> None:
+    """SIGINT mid-run exits 130 with the resume line and no traceback; the same command then finishes, once each."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "crmbridge.cli", *_to_activix(), "--kinds", "contact", "--state", "s.db"]
+    leads = crms["activix"].store
+    with subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        deadline = time.monotonic() + 60
+        while leads.count("leads") < 2 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, out + err
+    assert "run the same command again to resume" in err
+    assert "Traceback" not in err
+    assert leads.count("leads") < RECORDS
+    again = runner.invoke(app, [*_to_activix(), "--kinds", "contact", "--state", str(tmp_path / "s.db")])
+    assert again.exit_code == 0, again.output
+    assert leads.count("leads") == RECORDS
