@@ -171,6 +171,8 @@ def test_missing_credentials_name_the_right_option(env: dict[str, Any], monkeypa
         (("--to-option", "brand"), "takes KEY=VALUE"),
         (("--link", "estateprime:user:1=nonsense"), "--link"),
         (("--convert", "event=lead"), "no such conversion"),
+        (("--to-url", "http://user:pw@127.0.0.1:1/v2"), "--to-url: activix: base_url must not carry user info"),
+        (("--to-url", "127.0.0.1:1/v2"), "must start with http:// or https://"),
     ],
 )
 def test_bad_option_values(env: dict[str, Any], option: tuple[str, str], said: str) -> None:

@@ -142,6 +142,8 @@ def open_connection(
             ) from None
         raise UserError(f"{flags[2]}: {error}") from None
     except ValueError as error:
+        if "base_url" in str(error):  # user info or a query in the URL: the token has its own option
+            raise UserError(f"{flags[1]}: {str(error).split('; ')[0]}", f"give the token with {flags[0]}") from None
         raise UserError(f"{flags[2]} ({system}): {error}") from None
 
 
