@@ -23,7 +23,7 @@ from crmbridge import Contact, Ref
 from crmbridge.adapters.activix.client import ActivixClient, AsyncActivixClient
 from crmbridge.adapters.estateprime.client import AsyncEstatePrimeClient, EstatePrimeClient
 from crmbridge.adapters.rechat.client import AsyncRechatClient, RechatClient
-from crmbridge.errors import APIStatusError, NotFoundError, PermissionDeniedError, ValidationError
+from crmbridge.errors import APIStatusError, NotFoundError, PermissionDeniedError, UnprocessableRequestError
 from crmbridge.http import AsyncPager, SyncPager
 from crmbridge.sandbox.rechat import RechatSandbox, make_sandbox
 
@@ -117,7 +117,7 @@ def test_brand_a_cannot_read_or_write_brand_b_through_the_client(brands: Brands)
         "attributes.delete[via A]": (NotFoundError, lambda: a.contacts.attributes.delete(contact_a, attribute_b)),
         "attributes.bulk_add": (NotFoundError, lambda: a.contacts.attributes.bulk_add([contact_b], attr)),
         "attributes.add[B's definition]": (
-            ValidationError,
+            UnprocessableRequestError,
             lambda: a.contacts.attributes.add(contact_a, [{"attribute_def": definition_b, "text": "x"}]),
         ),
         "attribute_defs.get": (NotFoundError, lambda: a.contacts.attribute_defs.get(definition_b)),
@@ -142,9 +142,12 @@ def test_brand_a_cannot_read_or_write_brand_b_through_the_client(brands: Brands)
         ),
         "associations.remove": (NotFoundError, lambda: a.tasks.associations.remove(task_b, association_b)),
         "associations.remove_many": (NotFoundError, lambda: a.tasks.associations.remove_many(task_b, [association_b])),
-        "contacts.set_owner[B's user]": (ValidationError, lambda: a.contacts.set_owner(contact_a, brands.user_b)),
+        "contacts.set_owner[B's user]": (
+            UnprocessableRequestError,
+            lambda: a.contacts.set_owner(contact_a, brands.user_b),
+        ),
         "contacts.create[B's owner]": (
-            ValidationError,
+            UnprocessableRequestError,
             lambda: a.contacts.create_ids([{"user": brands.user_b, "attributes": attr}]),
         ),
     }

@@ -49,8 +49,8 @@ from crmbridge.errors import (
     MappingError,
     NotFoundError,
     ServerError,
+    UnprocessableRequestError,
     UnsupportedOperation,
-    ValidationError,
 )
 from crmbridge.http import AsyncPager, SyncPager
 from crmbridge.sandbox import FaultConfig, Sandbox, example_payloads, make_sandbox, serve_in_thread
@@ -405,7 +405,7 @@ def _failing_activix(mode: str) -> Callable[[httpx.Request], httpx.Response]:
 
 
 EXPECTED_FAILURE: dict[str, tuple[type[Exception], type[Exception] | None, type[Exception]]] = {
-    "422": (ValidationError, ValidationError, ValidationError),
+    "422": (UnprocessableRequestError, UnprocessableRequestError, UnprocessableRequestError),
     "500": (AmbiguousWriteError, ServerError, ServerError),
     "unreadable": (MappingError, None, MappingError),
 }
@@ -437,7 +437,7 @@ def test_email_bodies_stay_out_of_errors_from_a_failing_activix(mode: str, logs:
     assert skipped == []
     assert len(failures) == 1
     if mode == "422":
-        assert isinstance(errors[0], ValidationError)
+        assert isinstance(errors[0], UnprocessableRequestError)
         assert errors[0].body["input"]["email_body"] == EMAIL_BODY, "the server did echo the body"
     assert_hidden([EMAIL_BODY], (text for error in errors for text in error_texts(error)))
     assert_hidden([EMAIL_BODY], (repr(failure) for failure in failures))

@@ -2,6 +2,7 @@
 
 from crmbridge import errors
 from crmbridge._connection import AsyncConnection, Connection, ListFailure, connect, connect_async
+from crmbridge._systems import System, register_system
 from crmbridge.adapters import (
     Adapter,
     BatchFailure,
@@ -64,6 +65,7 @@ __all__ = [
     "RemoteMeeting",
     "Resolver",
     "StateStore",
+    "System",
     "Task",
     "UnresolvedReference",
     "UnsupportedKind",
@@ -76,4 +78,5 @@ __all__ = [
     "get_adapter",
     "migrate",
     "register_adapter",
+    "register_system",
 ]

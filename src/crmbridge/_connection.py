@@ -1,19 +1,20 @@
 """One connection API for every CRM: canonical records in and out, the HTTP client underneath.
 
-A connection wires a CRM's adapter (translation) to its client (HTTP) through a *backend*:
-``crmbridge.adapters.<system>.connection`` defines ``make_backend(**options)`` and
-``make_async_backend(**options)``. Integrations written against :class:`Connection` work for
-every CRM; what a CRM cannot do raises :class:`~crmbridge.errors.UnsupportedOperation`.
+A connection wires a CRM's adapter (translation) to its client (HTTP) through a *backend*,
+built by the ``backend`` / ``async_backend`` factories of the system's descriptor
+(:class:`crmbridge.System`; the built-in CRMs' live in ``crmbridge.adapters.<system>.connection``).
+Integrations written against :class:`Connection` work for every CRM; what a CRM cannot do raises
+:class:`~crmbridge.errors.UnsupportedOperation`.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from crmbridge._systems import get_system
 from crmbridge.adapters import Adapter, Resolver
 from crmbridge.canonical import Record, Ref
 from crmbridge.errors import MappingError
@@ -315,28 +316,17 @@ class AsyncConnection:
         await self.aclose()
 
 
-def _connection_module(system: str) -> Any:
-    from crmbridge.adapters import available_systems
-
-    if system not in available_systems():
-        raise ValueError(f"unknown system {system!r}; known systems: {', '.join(available_systems())}")
-    try:
-        return importlib.import_module(f"crmbridge.adapters.{system}.connection")
-    except ModuleNotFoundError as error:
-        if error.name != f"crmbridge.adapters.{system}.connection":
-            raise
-        raise ValueError(f"{system} has no connection support yet") from None
-
-
 def connect(system: str, **options: Any) -> Connection:
     """A :class:`Connection` to ``system``: client options (``base_url``, ``token``, ``transport``,
     ``rate_limit``, ...) and adapter options (``timezone``, ``default_region``, ...) together.
 
     Against a sandbox: ``crmbridge.connect("estateprime", **sandbox.client_options())``.
     """
-    return Connection(_connection_module(system).make_backend(**options))
+    backend: Backend = get_system(system).factory("backend")(**options)
+    return Connection(backend)
 
 
 def connect_async(system: str, **options: Any) -> AsyncConnection:
     """The async twin of :func:`connect`."""
-    return AsyncConnection(_connection_module(system).make_async_backend(**options))
+    backend: AsyncBackend = get_system(system).factory("async_backend")(**options)
+    return AsyncConnection(backend)

@@ -14,10 +14,15 @@ The whole tree::
     ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
     ├── InvalidIdError (ValueError)     an id that is not the CRM's id format (int, UUID): refused
     │                                   before any request is made
+    ├── UnknownSystem (ValueError)      no CRM of that name is built in, registered or installed
+    ├── CapabilityMissing (ValueError)  the CRM exists but has no such part (no sandbox, no
+    │                                   connection backend): .system, .capability
     └── APIError                        talking to a CRM failed; .system, .method, .url
         ├── APIStatusError              the CRM answered with an error status;
         │   │                           .status_code, .body, .response, .retry_after
-        │   ├── ValidationError         400 / 422: the CRM refused the request's content
+        │   ├── UnprocessableRequestError
+        │   │                           400 / 422: the CRM refused the request's content
+        │   │                           (deprecated alias: ValidationError)
         │   ├── AuthenticationError     401: missing, wrong or expired token
         │   ├── PermissionDeniedError   403: the token may not do this (e.g. another brand)
         │   ├── NotFoundError           404
@@ -31,12 +36,17 @@ The whole tree::
                                         it may or may not have been applied, so it was
                                         not retried; reconcile before writing again
 
+``ValidationError`` is still importable from here as a deprecated alias of
+:class:`UnprocessableRequestError` (importing it warns): the old name was the same as pydantic's
+``ValidationError``, which is a different error (a value that does not fit a model).
+
 Messages name the field and what was expected, and never quote the offending value: payloads
 carry people's personal data (and, for Activix, email bodies), which must not reach logs.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,6 +61,7 @@ __all__ = [
     "APITimeoutError",
     "AmbiguousWriteError",
     "AuthenticationError",
+    "CapabilityMissing",
     "ConflictError",
     "CrmBridgeError",
     "InvalidIdError",
@@ -60,16 +71,53 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "UnknownSystem",
     "UnresolvedReference",
     "UnsupportedKind",
+    "UnprocessableRequestError",
     "UnsupportedOperation",
-    "ValidationError",
     "status_error_class",
 ]
 
 
 class CrmBridgeError(Exception):
     """Base class of all crmbridge errors."""
+
+
+class UnknownSystem(CrmBridgeError, ValueError):
+    """No system of that name is built in, registered or installed as an entry point."""
+
+    def __init__(self, system: str, known: list[str]) -> None:
+        self.system = system
+        self.known = known
+        super().__init__(f"unknown system {system!r}; known systems: {', '.join(known) or 'none'}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.system, self.known))
+
+
+_CAPABILITY_WORDS = {
+    "adapter": "adapter",
+    "backend": "connection support",
+    "async_backend": "async connection support",
+    "sandbox": "sandbox",
+}
+
+
+class CapabilityMissing(CrmBridgeError, ValueError):
+    """The system exists but provides no such part (an adapter-only plugin has no sandbox)."""
+
+    def __init__(self, system: str, capability: str) -> None:
+        self.system = system
+        self.capability = capability
+        if capability == "sandbox":
+            message = f"no sandbox for system {system!r}"
+        else:
+            message = f"{system} has no {_CAPABILITY_WORDS.get(capability, capability)}"
+        super().__init__(f"{message} (its crmbridge System names no {capability} factory)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.system, self.capability))
 
 
 class MappingError(CrmBridgeError, ValueError):
@@ -170,8 +218,15 @@ class APIStatusError(APIError):
         super().__init__(f"{status_code} {message}", system=system, method=method, url=url)
 
 
-class ValidationError(APIStatusError):
-    """400 or 422: the CRM refused what the request said."""
+class UnprocessableRequestError(APIStatusError):
+    """400 or 422: the CRM refused what the request said (a missing field, a value it rejects).
+
+    Named for what happened, a request the CRM could not process as sent, and not
+    ``ValidationError``, its former name: that is also the name of pydantic's error for a value
+    that does not fit a model, which crmbridge modules import beside this one, and an ``except
+    ValidationError`` could catch either by mistake. ``crmbridge.errors.ValidationError`` stays
+    as a deprecated alias.
+    """
 
 
 class AuthenticationError(APIStatusError):
@@ -227,12 +282,12 @@ class AmbiguousWriteError(APIError):
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
-    400: ValidationError,
+    400: UnprocessableRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
-    422: ValidationError,
+    422: UnprocessableRequestError,
     429: RateLimitError,
 }
 
@@ -242,3 +297,19 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return ServerError
     return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+_DEPRECATED_ALIASES: dict[str, type[CrmBridgeError]] = {"ValidationError": UnprocessableRequestError}
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated names, with a DeprecationWarning naming their replacement."""
+    replacement = _DEPRECATED_ALIASES.get(name)
+    if replacement is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"crmbridge.errors.{name} is deprecated; use crmbridge.errors.{replacement.__name__}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return replacement

@@ -24,7 +24,7 @@ from crmbridge.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
-    ValidationError,
+    UnprocessableRequestError,
 )
 from crmbridge.http import NOT_GIVEN, AsyncAPIClient, RetryPolicy, SyncAPIClient, parse_retry_after, redact_url
 
@@ -144,12 +144,12 @@ def test_explicitly_idempotent_post_is_retried() -> None:
 @pytest.mark.parametrize(
     ("status", "error_class"),
     [
-        (400, ValidationError),
+        (400, UnprocessableRequestError),
         (401, AuthenticationError),
         (403, PermissionDeniedError),
         (404, NotFoundError),
         (409, ConflictError),
-        (422, ValidationError),
+        (422, UnprocessableRequestError),
         (418, APIStatusError),
     ],
 )

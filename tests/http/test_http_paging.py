@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
 
-from crmbridge.http import AsyncPager, Page, RateLimiter, SyncPager, fetch_numbered_pages
+from crmbridge.http import (
+    AsyncPager,
+    ItemReader,
+    Page,
+    PagedList,
+    RateLimiter,
+    RequestSpec,
+    SyncPager,
+    fetch_numbered_pages,
+)
 
 PAGES = {1: [1, 2], 2: [3, 4], 3: [5]}
 
@@ -137,3 +147,41 @@ def test_rate_limiter_waits_sync_and_async() -> None:
     asyncio.run(RateLimiter(1000).wait_async())
     with pytest.raises(ValueError, match="positive"):
         RateLimiter(0)
+
+
+def _offset_build(offset: int, size: int) -> RequestSpec:
+    return RequestSpec("GET", "/things", (("start", offset), ("limit", size)))
+
+
+def _offset_read(answer: Any, item: ItemReader[Any], kind: str, cursor: int, size: int) -> Page[Any]:
+    items = [item(raw, f"{kind}[{index}]") for index, raw in enumerate(answer)]
+    return Page(items, next_cursor=cursor + size if len(items) == size else None)
+
+
+def test_paged_list_builds_each_page_request_from_its_cursor_and_size() -> None:
+    """A PagedList's spec starts at ``first`` and builds each request from the cursor and page size."""
+    paged = PagedList(_offset_build, _offset_read, lambda raw, path: raw * 10, "thing", 4, 2)
+    spec = paged.spec()
+    assert spec.first == 4
+    assert spec.build(6).params == (("start", 6), ("limit", 2))
+    page = spec.read([1, 2], 6)
+    assert page.items == [10, 20]
+    assert page.next_cursor == 8
+    assert spec.read([3], 8).next_cursor is None
+
+
+def test_paged_list_raw_keeps_items_as_sent_and_the_rest_of_the_list() -> None:
+    """``raw()`` swaps only the item reader: items come back as sent, non-objects included."""
+    paths: list[str] = []
+
+    def item(raw: Any, path: str) -> int:
+        paths.append(path)
+        return int(raw)
+
+    paged = PagedList(_offset_build, _offset_read, item, "thing", 0, 3)
+    assert paged.read(["1", "2", "3"], 0).items == [1, 2, 3]
+    assert paths == ["thing[0]", "thing[1]", "thing[2]"]
+    raw = paged.raw()
+    assert raw.read([{"a": 1}, 42, None], 0).items == [{"a": 1}, 42, None]
+    assert (raw.build, raw.kind, raw.first, raw.size) == (paged.build, "thing", 0, 3)
+    assert raw.with_items(item).read(["7"], 3).items == [7]

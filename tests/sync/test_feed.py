@@ -132,3 +132,53 @@ def test_lines_are_ascii_json_so_any_text_survives(tmp_path: Path) -> None:
     assert line.isascii()
     assert json.loads(line)["record"] == {"first_name": "Zo\ud800e ü"}
     state.close()
+
+
+def test_lines_carry_the_transport_envelope(tmp_path: Path) -> None:
+    """Each line has id (unique, the same when re-derived), type (kind and op) and subject (the ref)."""
+    sandbox = estateprime(3)
+    out = tmp_path / "feed.ndjson"
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        feed(crm, output=out, state=tmp_path / "s.db", kinds=["event"], name="f")
+        crm.delete(crmbridge.Ref("estateprime", "event", "1"))
+        feed(crm, output=out, state=tmp_path / "s.db", kinds=["event"], name="f")
+    emitted = lines(out)
+    assert len({line["id"] for line in emitted}) == len(emitted)
+    assert [line["type"] for line in emitted] == ["crmbridge.event.upserted"] * (len(emitted) - 1) + [
+        "crmbridge.event.deleted"
+    ]
+    assert all(line["subject"] == line["ref"] for line in emitted)
+    first = emitted[0]
+    fingerprint = crmbridge.sync.fingerprint(crmbridge.Event.model_validate(first["record"]))
+    again = feed_module.envelope("f", first["seq"], "event", first["ref"], fingerprint)
+    assert again == {"id": first["id"], "type": first["type"], "subject": first["subject"]}
+
+
+@pytest.mark.parametrize("crash", ["before_log", "after_log"])
+def test_a_log_feed_killed_mid_batch_loses_and_repeats_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash: str
+) -> None:
+    """A feed into the state-store log killed before or after a batch reached the log resumes to each change once."""
+    sandbox = estateprime(5)
+    state = StateStore(tmp_path / "s.db")
+
+    def dying_append(self: StateStore, feed: str, entries: Any) -> None:
+        raise KeyboardInterrupt
+
+    def dying_end(self: StateStore, feed: str, first: int, last: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(
+        StateStore, *(("log_append", dying_append) if crash == "before_log" else ("feed_end", dying_end))
+    )
+    with crmbridge.connect("estateprime", **sandbox.client_options()) as crm:
+        with pytest.raises(KeyboardInterrupt):
+            feed_module.feed_to_log(crm, state=state, kinds=["contact"], name="log")
+        monkeypatch.undo()
+        report = feed_module.feed_to_log(crm, state=state, kinds=["contact"], name="log")
+    entries = state.log_read("log")
+    assert [entry.seq for entry in entries] == [1, 2, 3, 4, 5]
+    assert sorted(entry.ref for entry in entries) == [f"estateprime:contact:{i}" for i in range(1, 6)]
+    assert report.upserts == ({"contact": 5} if crash == "before_log" else {})
+    assert state.log_last_seq("log") == 5
+    state.close()

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from crmbridge._cli._app import app, err
-from crmbridge._cli._errors import EXIT_FAILED
+from crmbridge._cli._errors import EXIT_FAILED, require_sandbox_extra
 from crmbridge.adapters import available_systems, get_adapter
 from crmbridge.canonical import check_schemas, write_schemas
 from crmbridge.errors import MappingError
@@ -27,6 +27,7 @@ def demo(
     seed: Annotated[int, typer.Option(metavar="N", help="Seed of the generated data.")] = 7,
 ) -> None:
     """Migrate a seeded EstatePrime sandbox into Activix and Rechat sandboxes, in-process, and show a feed."""
+    require_sandbox_extra()
     from crmbridge._demo import run_demo
 
     reports = run_demo(Console(), records=records, seed=seed)
@@ -37,6 +38,7 @@ def demo(
 @app.command()
 def examples() -> None:
     """Print the canonical JSON of every vendor example payload, one line per record."""
+    require_sandbox_extra()
     from crmbridge.sandbox import example_payloads
 
     failures = 0

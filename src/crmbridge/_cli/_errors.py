@@ -19,7 +19,16 @@ from crmbridge.errors import (
     UnsupportedOperation,
 )
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "UserError", "explain"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_UNREACHABLE",
+    "EXIT_USAGE",
+    "SANDBOX_EXTRA_HINT",
+    "UserError",
+    "explain",
+    "require_sandbox_extra",
+]
 
 EXIT_FAILED = 1
 """The command ran and found a problem: records that failed, schema drift, a payload that does not translate."""
@@ -39,6 +48,19 @@ class UserError(Exception):
         self.message = message
         self.hint = hint
         self.code = code
+
+
+SANDBOX_EXTRA_HINT = "the sandboxes are an extra: pip install 'crmbridge[sandbox]'"
+
+
+def require_sandbox_extra() -> None:
+    """A usage error naming the extra when the emulators' packages are not installed."""
+    try:
+        import crmbridge.sandbox  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name is not None and error.name.partition(".")[0] == "crmbridge":
+            raise
+        raise UserError(f"{SANDBOX_EXTRA_HINT} (missing: {error.name})") from None
 
 
 def _flags(meta: dict[str, Any], system: str) -> tuple[str, str]:

@@ -32,10 +32,27 @@ def feed_command(
         str | None, typer.Option(metavar="URL", help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")
     ] = None,
     option: Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="Connection option KEY=VALUE.")] = [],  # noqa: B006
+    to: Annotated[
+        str | None, typer.Option(metavar="URL", help="Load into duckdb:///FILE or postgresql://URL (dlt).")
+    ] = None,
+    webhook: Annotated[
+        str | None, typer.Option(metavar="URL", help="POST each change here (signed CloudEvents).")
+    ] = None,
+    secret_env: Annotated[str | None, typer.Option(metavar="NAME", help="Variable holding the webhook secret.")] = None,
+    from_seq: Annotated[
+        int | None, typer.Option(metavar="N", help="'feed replay': re-deliver from this seq.", min=1)
+    ] = None,
 ) -> None:
-    """Append the CRM's changes since the last run as NDJSON lines of canonical records."""
+    """Append the CRM's changes since the last run as NDJSON lines (or --to a database, or to a --webhook).
+
+    'crmbridge feed replay --from-seq N --webhook URL --secret-env NAME' delivers the logged changes again.
+    """
+    from crmbridge._feed_targets import feed_elsewhere, replay
     from crmbridge.sync import feed
 
+    if crm == "replay":
+        replay(state=state, webhook=webhook, secret_env=secret_env, from_seq=from_seq)
+        return
     set_flags(ctx, crm, token="--token", url="--base-url")
     if output != "-":
         check_writable(Path(output), "--output")
@@ -43,6 +60,9 @@ def feed_command(
     with open_connection(crm, token, base_url, option) as connection:
         if chosen is not None:
             check_kinds(chosen, connection.adapter.kinds, crm)
+        if to or webhook:
+            feed_elsewhere(connection, state, kinds, full_scan, to, webhook, secret_env, base_url)
+            return
         store = open_state(state)
         set_resume_hint(ctx, "run the same command again: a feed writing to a file resumes without losing a line")
         try:

@@ -176,6 +176,12 @@ def open_state(location: str) -> Any:
         _check_sqlite_file(Path(location).expanduser())
     try:
         return StateStore(location)
+    except ModuleNotFoundError as error:
+        if error.name is None or not error.name.startswith("psycopg"):
+            raise
+        raise UserError(
+            "--state postgresql://... needs the postgres extra: pip install 'crmbridge[postgres]'"
+        ) from None
     except SQLAlchemyError as error:
         text = str(getattr(error, "orig", None) or error).splitlines()[0]
         where = _without_password(location)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import typer
 
 from crmbridge._cli._app import err, sandbox_app
-from crmbridge._cli._errors import UserError
+from crmbridge._cli._errors import UserError, require_sandbox_extra
 
 __all__ = ["banner", "sandbox_serve"]
 
@@ -78,6 +78,7 @@ def sandbox_serve(
     ] = None,
 ) -> None:
     """Serve one CRM's sandbox over loopback until interrupted."""
+    require_sandbox_extra()
     import uvicorn
 
     from crmbridge.sandbox import FaultConfig, make_sandbox

@@ -1,7 +1,8 @@
 """Adapters: one folder per CRM, each translating that CRM's payloads both ways.
 
-Adding a CRM is adding a folder ``crmbridge/adapters/<system>/`` whose ``__init__`` defines
-``make_adapter(**options) -> Adapter``; :func:`get_adapter` finds it by name.
+A CRM is found by name through its :class:`crmbridge.System` descriptor (``crmbridge._systems``):
+the built-ins are folders here whose ``__init__`` defines ``make_adapter(**options) -> Adapter``;
+others register one (:func:`crmbridge.register_system`, or an entry point in ``crmbridge.systems``).
 """
 
 from crmbridge.adapters._base import Adapter, BatchFailure, BatchResult, Resolver

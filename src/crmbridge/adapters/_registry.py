@@ -1,43 +1,32 @@
-"""Finding adapters: every sub-package of ``crmbridge.adapters`` with a ``make_adapter``."""
+"""Finding adapters by system name, through the one registry of :mod:`crmbridge._systems`."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from crmbridge._systems import BUILTIN_SYSTEMS, System, get_system, register_system
+from crmbridge._systems import available_systems as available_systems
 from crmbridge.adapters._base import Adapter
 
 __all__ = ["available_systems", "get_adapter", "register_adapter"]
 
 AdapterFactory = Callable[..., Adapter]
-_registered: dict[str, AdapterFactory] = {}
-
-
-def _builtin_systems() -> list[str]:
-    # Imported lazily: the registry must not import every adapter to list them.
-    import crmbridge.adapters as package
-
-    return [m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg and not m.name.startswith("_")]
-
-
-def available_systems() -> list[str]:
-    """The names ``get_adapter`` accepts: the built-in folders plus registered factories."""
-    return sorted({*_builtin_systems(), *_registered})
 
 
 def register_adapter(system: str, factory: AdapterFactory) -> None:
-    """Make ``get_adapter(system, **options)`` call ``factory(**options)``."""
-    _registered[system] = factory
+    """Make ``get_adapter(system, **options)`` call ``factory(**options)``.
+
+    The adapter-only shorthand of :func:`crmbridge.register_system`: a new name becomes a system
+    with an adapter and nothing else (``connect()`` then says it has no connection support); a
+    built-in name keeps its connection backends and sandbox and only swaps its adapter.
+    """
+    builtin = BUILTIN_SYSTEMS.get(system)
+    register_system(replace(builtin, adapter=factory) if builtin else System(name=system, adapter=factory))
 
 
 def get_adapter(system: str, **options: Any) -> Adapter:
     """The adapter of ``system``, configured with ``options`` (e.g. ``timezone="Europe/Athens"``)."""
-    factory = _registered.get(system)
-    if factory is None and system in _builtin_systems():
-        module = importlib.import_module(f"crmbridge.adapters.{system}")
-        factory = module.make_adapter
-    if factory is None:
-        raise ValueError(f"unknown system {system!r}; known systems: {', '.join(available_systems()) or 'none'}")
-    return factory(**options)
+    adapter: Adapter = get_system(system).factory("adapter")(**options)
+    return adapter

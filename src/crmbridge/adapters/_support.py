@@ -25,6 +25,7 @@ from pydantic_core import core_schema as cs
 
 from crmbridge.canonical import Ref
 from crmbridge.errors import MappingError
+from crmbridge.http import ItemReader, listed_item  # re-exported: adapters read list items through them
 
 __all__ = [
     "ItemReader",
@@ -330,10 +331,6 @@ def ref_int_id(ref: Ref, *, record_kind: str, path: str) -> int:
     return int(text)
 
 
-ItemReader = Callable[[Any, str], T]
-"""Reads one item of a list answer; the second argument is its path (``data[3]``) for errors."""
-
-
 def item_reader(converter: cattrs.Converter, cls: type[T], *, system: str, kind: str) -> ItemReader[T]:
     """An item reader that structures each item into the wire class ``cls`` (MappingError on misfit)."""
 
@@ -352,16 +349,3 @@ def raw_item_reader(system: str, kind: str) -> ItemReader[dict[str, Any]]:
         return dict(raw)
 
     return read
-
-
-def listed_item(raw: Any, path: str) -> Any:
-    """The item reader of the raw listings behind a connection: every item is kept as it came.
-
-    A listing translates its items one by one, so an item that is not a JSON object (``42``,
-    ``"x"``, ``null`` in the ``data`` array) is handed on as it is: translating it fails for that
-    item alone (a :class:`MappingError` of the system and kind, path ``""``, reported at the
-    item's position by ``Connection.list``), and the page's other items are still read. A reader
-    that refused it here would refuse the whole page.
-    """
-    del path
-    return raw

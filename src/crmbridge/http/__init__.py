@@ -2,7 +2,16 @@
 
 from crmbridge.http._client import IDEMPOTENT_METHODS, AsyncAPIClient, SyncAPIClient
 from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
-from crmbridge.http._paging import AsyncPager, Page, SyncPager, fetch_numbered_pages
+from crmbridge.http._paging import (
+    AsyncPager,
+    ItemReader,
+    Page,
+    PagedList,
+    PageReader,
+    SyncPager,
+    fetch_numbered_pages,
+    listed_item,
+)
 from crmbridge.http._ratelimit import RateLimiter
 from crmbridge.http._redact import SENSITIVE_QUERY_KEYS, redact_url
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
@@ -15,7 +24,10 @@ __all__ = [
     "AsyncAPIClient",
     "AsyncPager",
     "Endpoint",
+    "ItemReader",
     "Page",
+    "PageReader",
+    "PagedList",
     "PagedSpec",
     "RateLimiter",
     "RequestSpec",
@@ -24,6 +36,7 @@ __all__ = [
     "SyncPager",
     "fetch_numbered_pages",
     "is_connect_failure",
+    "listed_item",
     "parse_retry_after",
     "redact_url",
 ]

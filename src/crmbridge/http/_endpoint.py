@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from crmbridge.http._paging import Page
+if TYPE_CHECKING:  # _paging builds on RequestSpec and PagedSpec, so it is imported for types only
+    from crmbridge.http._paging import Page
 
 __all__ = ["NOT_GIVEN", "Endpoint", "PagedSpec", "RequestSpec"]
 

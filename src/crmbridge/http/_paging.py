@@ -1,4 +1,5 @@
-"""Iterators that page on their own, sync and async, plus ordered concurrent page fetching."""
+"""Iterators that page on their own, sync and async, ordered concurrent page fetching, and the
+list endpoints they page through (:class:`PagedList`, one shape for offset and page-number paging)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["AsyncPager", "Page", "SyncPager", "fetch_numbered_pages"]
+from crmbridge.http._endpoint import PagedSpec, RequestSpec
+
+__all__ = [
+    "AsyncPager",
+    "ItemReader",
+    "Page",
+    "PageReader",
+    "PagedList",
+    "SyncPager",
+    "fetch_numbered_pages",
+    "listed_item",
+]
 
 T = TypeVar("T")
+U = TypeVar("U")
+
+ItemReader = Callable[[Any, str], T]
+"""Reads one item of a list answer; the second argument is its path (``data[3]``) for errors."""
 
 
 @dataclass(frozen=True)
@@ -115,3 +131,66 @@ async def fetch_numbered_pages(
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def listed_item(raw: Any, path: str) -> Any:
+    """The item reader of the raw listings behind a connection: every item is kept as it came.
+
+    A listing translates its items one by one, so an item that is not a JSON object (``42``,
+    ``"x"``, ``null`` in the ``data`` array) is handed on as it is: translating it fails for that
+    item alone (a :class:`~crmbridge.errors.MappingError` of the system and kind, path ``""``,
+    reported at the item's position by ``Connection.list``), and the page's other items are still
+    read. A reader that refused it here would refuse the whole page.
+    """
+    del path
+    return raw
+
+
+class PageReader(Protocol):
+    """Reads one page of a list answer: its items (through ``item``) and the next cursor."""
+
+    def __call__(self, answer: Any, item: ItemReader[U], kind: str, cursor: int, size: int) -> Page[U]:
+        """The page ``answer`` holds, requested at ``cursor`` with ``size`` items a page."""
+        ...
+
+
+@dataclass(frozen=True)
+class PagedList(Generic[T]):
+    """A list endpoint paged by an integer cursor and a page size.
+
+    The cursor is whatever the CRM pages by: an offset (Rechat's ``start``/``limit``) or a page
+    number (Activix's ``page``/``per_page``). ``build(cursor, size)`` makes one page's request,
+    ``read_page`` reads its answer with ``item`` (errors name ``kind``); the list begins at
+    ``first``.
+    """
+
+    build: Callable[[int, int], RequestSpec]
+    read_page: PageReader
+    item: ItemReader[T]
+    kind: str
+    first: int
+    size: int
+
+    def at(self, cursor: int) -> RequestSpec:
+        """The request of the page at ``cursor``."""
+        return self.build(cursor, self.size)
+
+    def read(self, answer: Any, cursor: int) -> Page[T]:
+        """The page an answer holds; its ``next_cursor`` is the next cursor (None at the end)."""
+        return self.read_page(answer, self.item, self.kind, cursor, self.size)
+
+    def with_items(self, item: ItemReader[U]) -> PagedList[U]:
+        """The same list, its items read by ``item``."""
+        return PagedList(self.build, self.read_page, item, self.kind, self.first, self.size)
+
+    def raw(self) -> PagedList[Any]:
+        """The same list with items kept as the raw JSON sent (what a connection backend needs).
+
+        An item that is not a JSON object is kept too (see :func:`listed_item`), so that
+        translating it fails for that item alone and the rest of its page is still read.
+        """
+        return self.with_items(listed_item)
+
+    def spec(self) -> PagedSpec[T]:
+        """The list as the HTTP client pages it."""
+        return PagedSpec(build=self.at, read=self.read, first=self.first)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.types import ASGIApp
 
+from crmbridge._systems import get_system
+from crmbridge.errors import CapabilityMissing, UnknownSystem
 from crmbridge.sandbox._faults import FaultConfig, FaultInjector
 from crmbridge.sandbox._store import DocumentStore
 from crmbridge.sandbox._transport import SandboxTransport
@@ -79,12 +80,15 @@ class SandboxFactory(Protocol):
 
 
 def make_sandbox(system: str, **options: Any) -> Sandbox:
-    """The sandbox of ``system`` (``crmbridge.sandbox.<system>.make_sandbox``)."""
+    """The sandbox of ``system``: the ``sandbox`` factory of its :class:`crmbridge.System`.
+
+    The built-in CRMs' are ``crmbridge.sandbox.<system>.make_sandbox``. A system with no sandbox,
+    or no system of that name, raises :class:`~crmbridge.errors.CapabilityMissing` (a ValueError).
+    """
     try:
-        module = importlib.import_module(f"crmbridge.sandbox.{system}")
-    except ModuleNotFoundError:
-        raise ValueError(f"no sandbox for system {system!r}") from None
-    factory: SandboxFactory = module.make_sandbox
+        factory: SandboxFactory = get_system(system).factory("sandbox")
+    except UnknownSystem:
+        raise CapabilityMissing(system, "sandbox") from None
     return factory(**options)
 
 

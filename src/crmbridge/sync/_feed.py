@@ -1,8 +1,12 @@
 """A normalised feed: every change of a CRM as one NDJSON line of canonical JSON.
 
-Each line is ``{"seq", "op", "kind", "ref", "record", "observed_at"}``: ``op`` is ``"upsert"``
-(``record`` is the canonical JSON, valid against ``canonical/<kind>.schema.json``) or
-``"delete"`` (a tombstone: ``record`` is null). ``seq`` grows by one per line, across runs.
+Each line is ``{"seq", "op", "kind", "ref", "record", "observed_at", "id", "type", "subject"}``:
+``op`` is ``"upsert"`` (``record`` is the canonical JSON, valid against
+``canonical/<kind>.schema.json``) or ``"delete"`` (a tombstone: ``record`` is null). ``seq`` grows
+by one per line, across runs. ``id``, ``type`` and ``subject`` are the envelope the webhooks carry
+as CloudEvents attributes (see :func:`envelope`), so a consumer can switch transports: ``id`` is
+unique per change and the same each time that change is delivered again, ``type`` is
+``crmbridge.<kind>.upserted`` or ``crmbridge.<kind>.deleted`` and ``subject`` is the ref.
 
 Incremental: the state store keeps, per feed, the high-water mark of each kind and the content
 fingerprint of every record emitted. A run reads what changed since the mark (minus an overlap
@@ -25,6 +29,7 @@ crash are emitted again (at-least-once).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Iterator, Sequence
@@ -37,9 +42,9 @@ from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
 from crmbridge.errors import UnsupportedOperation
 from crmbridge.sync._migrate import OVERLAP, changed_at, fingerprint
-from crmbridge.sync._state import FeedChange, StateStore
+from crmbridge.sync._state import FeedChange, LogEntry, StateStore
 
-__all__ = ["FeedReport", "feed"]
+__all__ = ["FeedReport", "envelope", "feed", "feed_to_log"]
 
 
 @dataclass
@@ -55,6 +60,19 @@ class FeedReport:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def envelope(feed: str, seq: int, kind: str, ref: str, fingerprint: str | None) -> dict[str, str]:
+    """The transport-neutral envelope of one change: ``id``, ``type`` and ``subject``.
+
+    ``id`` hashes the feed, the seq, the ref and the content fingerprint: each change has its own,
+    and a change delivered again (a replay, a retry, a run resumed after a crash) keeps it, so
+    consumers dedupe on it. A seq rolled back after a crash and given to another change yields
+    another id, since the ref or the content differ.
+    """
+    op = "deleted" if fingerprint is None else "upserted"
+    digest = hashlib.sha256(f"{feed}\n{seq}\n{ref}\n{fingerprint or '-'}".encode()).hexdigest()
+    return {"id": digest[:32], "type": f"crmbridge.{kind}.{op}", "subject": ref}
 
 
 def _last_seq_in(path: Path) -> int:
@@ -97,7 +115,7 @@ def _batches(records: Iterator[Record]) -> Iterator[list[Record]]:
 
 
 class _Feed:
-    def __init__(self, connection: Connection, state: StateStore, name: str, sink: IO[str]) -> None:
+    def __init__(self, connection: Connection, state: StateStore, name: str, sink: IO[str] | None) -> None:
         self.connection = connection
         self.state = state
         self.name = name
@@ -166,19 +184,37 @@ class _Feed:
         """Record ``changes`` as pending, write their lines, flush, then mark them final."""
         first = self.state.feed_begin(self.name, kind, changes)
         observed = _now().isoformat()
-        lines = []
+        entries = []
         for seq, change, body in zip(itertools.count(first), changes, bodies, strict=False):
             op = "upsert" if change.fingerprint is not None else "delete"
-            line = {"seq": seq, "op": op, "kind": kind, "ref": str(change.ref), "record": body, "observed_at": observed}
-            lines.append(json.dumps(line, separators=(",", ":")) + "\n")  # ASCII: any str survives
-        self._write_lines(lines)
+            ref = str(change.ref)
+            entry = {"seq": seq, "op": op, "kind": kind, "ref": ref, "record": body, "observed_at": observed}
+            entries.append(entry | envelope(self.name, seq, kind, ref, change.fingerprint))
+        self._write(entries)
         last = first + len(changes) - 1
         self.state.feed_end(self.name, first, last)
         self.report.last_seq = last
 
+    def _write(self, entries: list[dict[str, Any]]) -> None:
+        """Hand the entries of one batch to the output (here: NDJSON lines, flushed)."""
+        # ASCII JSON: any str survives, even one that is not valid UTF-8.
+        self._write_lines([json.dumps(entry, separators=(",", ":")) + "\n" for entry in entries])
+
     def _write_lines(self, lines: list[str]) -> None:
+        assert self.sink is not None, "a feed without a sink writes its log (_LogFeed)"
         self.sink.write("".join(lines))
         self.sink.flush()
+
+
+class _LogFeed(_Feed):
+    """A feed whose output is its log in the state store (what the dlt source and webhooks read)."""
+
+    def _write(self, entries: list[dict[str, Any]]) -> None:
+        rows = [
+            LogEntry(entry["seq"], entry["kind"], entry["ref"], json.dumps(entry, separators=(",", ":")))
+            for entry in entries
+        ]
+        self.state.log_append(self.name, rows)
 
 
 def _drop_cut_line(path: Path) -> None:
@@ -230,10 +266,29 @@ def feed(
             store.close()
 
 
-def _run(
-    connection: Connection, store: StateStore, name: str, sink: IO[str], kinds: Sequence[str], full_scan: bool
+def feed_to_log(
+    connection: Connection,
+    *,
+    state: StateStore,
+    kinds: Sequence[str] | None = None,
+    name: str | None = None,
+    full_scan: bool = False,
 ) -> FeedReport:
-    run = _Feed(connection, store, name, sink)
+    """Append every change of ``kinds`` to the log of feed ``name`` in ``state`` (not to a file).
+
+    The same changes, seqs and lines as :func:`feed`; a crash is settled from the log's last seq,
+    so the log neither loses nor repeats a change. The dlt source and the webhooks read the log.
+    """
+    feed_name = name or f"feed:{connection.system}"
+    chosen = list(kinds) if kinds is not None else sorted(connection.adapter.kinds)
+    state.feed_recover(feed_name, state.log_last_seq(feed_name))
+    return _run(connection, state, feed_name, None, chosen, full_scan)
+
+
+def _run(
+    connection: Connection, store: StateStore, name: str, sink: IO[str] | None, kinds: Sequence[str], full_scan: bool
+) -> FeedReport:
+    run = _Feed(connection, store, name, sink) if sink is not None else _LogFeed(connection, store, name, sink)
     for kind in kinds:
         connection.adapter.check_kind(kind)
         run.run(kind, full_scan=full_scan)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crmbridge.canonical import Ref
 
-__all__ = ["Failure", "FeedChange", "Intent", "StateStore", "engine_url"]
+__all__ = ["DeadLetter", "Failure", "FeedChange", "Intent", "LogEntry", "StateStore", "engine_url"]
 
 _metadata = sa.MetaData()
 
@@ -86,6 +86,50 @@ feed_pending = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("old_fingerprint", sa.String(64), nullable=True),
 )
+feed_log = sa.Table(
+    "feed_log",
+    _metadata,
+    sa.Column("feed", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("ref", sa.String(300), nullable=False),
+    sa.Column("entry", sa.Text, nullable=False),
+    sa.Column("settled", sa.Boolean, nullable=False, default=False),  # delivered, or a dead letter
+    sa.Index("feed_log_by_kind", "feed", "kind", "seq"),
+    sa.Index("feed_log_unsettled", "feed", "settled", "seq"),
+)
+feed_dead_letters = sa.Table(
+    "feed_dead_letters",
+    _metadata,
+    sa.Column("feed", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("ref", sa.String(300), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One change kept in a feed's log: its seq, kind, ref and the JSON text of its feed line."""
+
+    seq: int
+    kind: str
+    ref: str
+    entry: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A change a transport gave up delivering after ``attempts`` tries, and why."""
+
+    feed: str
+    seq: int
+    ref: str
+    attempts: int
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -118,6 +162,10 @@ class Failure:
     kind: str
     reason: str
     at: datetime
+
+
+BATCH_ROWS = 500
+"""Log entries read per query."""
 
 
 def engine_url(location: str | Path) -> str:
@@ -409,6 +457,74 @@ class StateStore:
             if rolled_back:
                 restart = min(row.seq for row in rolled_back) - 1
                 db.execute(self._upsert(feed_seq, {"feed": feed, "value": restart}, ["feed"]))
+
+    # -- feed logs: the outbox the dlt source and the webhooks read ------------------------------
+    #
+    # A feed whose output is its log writes each batch's lines as rows between ``feed_begin`` and
+    # ``feed_end``, so the last seq in the log is what ``feed_recover`` keeps after a crash.
+
+    def log_append(self, feed: str, entries: Sequence[LogEntry]) -> None:
+        """Append ``entries`` to the log of ``feed`` (one transaction)."""
+        rows = [{"feed": feed, "seq": e.seq, "kind": e.kind, "ref": e.ref, "entry": e.entry} for e in entries]
+        with self.engine.begin() as db:
+            db.execute(sa.insert(feed_log), rows)
+
+    def log_last_seq(self, feed: str) -> int:
+        """The last seq the log of ``feed`` holds (0 for none)."""
+        query = sa.select(sa.func.max(feed_log.c.seq)).where(feed_log.c.feed == feed)
+        with self.engine.connect() as db:
+            return int(db.execute(query).scalar_one_or_none() or 0)
+
+    def log_read(
+        self,
+        feed: str,
+        *,
+        after: int = 0,
+        kind: str | None = None,
+        unsettled: bool = False,
+        limit: int = BATCH_ROWS,
+    ) -> list[LogEntry]:
+        """Up to ``limit`` log entries of ``feed`` above seq ``after`` (only unsettled ones if asked), in seq order."""
+        query = sa.select(feed_log.c.seq, feed_log.c.kind, feed_log.c.ref, feed_log.c.entry).where(
+            feed_log.c.feed == feed, feed_log.c.seq > after
+        )
+        if kind is not None:
+            query = query.where(feed_log.c.kind == kind)
+        if unsettled:
+            query = query.where(feed_log.c.settled.is_(False))
+        with self.engine.connect() as db:
+            rows = db.execute(query.order_by(feed_log.c.seq).limit(limit)).all()
+        return [LogEntry(int(r.seq), r.kind, r.ref, r.entry) for r in rows]
+
+    def log_delivered(self, feed: str, seq: int) -> None:
+        """The change ``seq`` of ``feed`` reached its receiver: settle it and drop its dead letter, if any."""
+        with self.engine.begin() as db:
+            db.execute(sa.update(feed_log).where(feed_log.c.feed == feed, feed_log.c.seq == seq).values(settled=True))
+            db.execute(
+                sa.delete(feed_dead_letters).where(feed_dead_letters.c.feed == feed, feed_dead_letters.c.seq == seq)
+            )
+
+    def dead_letter(self, feed: str, seq: int, ref: str, attempts: int, reason: str) -> None:
+        """Give up on the change ``seq`` for now: it goes to the dead letters (and is settled)."""
+        values = {"feed": feed, "seq": seq, "ref": ref, "attempts": attempts, "reason": reason, "at": _now()}
+        with self.engine.begin() as db:
+            db.execute(self._upsert(feed_dead_letters, values, ["feed", "seq"]))
+            db.execute(sa.update(feed_log).where(feed_log.c.feed == feed, feed_log.c.seq == seq).values(settled=True))
+
+    def dead_letters(self, feed: str | None = None) -> list[DeadLetter]:
+        """The dead letters of ``feed`` (of every feed when None), in seq order."""
+        query = sa.select(feed_dead_letters).order_by(feed_dead_letters.c.feed, feed_dead_letters.c.seq)
+        if feed is not None:
+            query = query.where(feed_dead_letters.c.feed == feed)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [DeadLetter(r.feed, int(r.seq), r.ref, r.attempts, r.reason, _aware(r.at)) for r in rows]
+
+    def log_feeds(self, prefix: str) -> list[str]:
+        """The names of the feeds with a log whose name starts with ``prefix``."""
+        query = sa.select(feed_log.c.feed).distinct().where(feed_log.c.feed.startswith(prefix, autoescape=True))
+        with self.engine.connect() as db:
+            return sorted(db.execute(query).scalars())
 
     def close(self) -> None:
         """Release the database connections."""

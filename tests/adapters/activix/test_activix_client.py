@@ -30,8 +30,8 @@ from crmbridge.errors import (
     AuthenticationError,
     InvalidIdError,
     NotFoundError,
+    UnprocessableRequestError,
     UnsupportedOperation,
-    ValidationError,
 )
 from crmbridge.http import AsyncPager, RetryPolicy
 from crmbridge.sandbox import FaultConfig, Sandbox
@@ -369,7 +369,7 @@ def test_unknown_id_is_not_found(client: ActivixClient) -> None:
 
 def test_invalid_body_is_validation_error_with_field_map(client: ActivixClient) -> None:
     """A lead with a non-ISO gender and an unknown advisor answers 422 naming both fields in ``errors``."""
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnprocessableRequestError) as caught:
         client.leads.create({"type": "email", "gender": 5, "advisor": {"id": 999}})
     assert caught.value.status_code == 422
     assert set(caught.value.body["errors"]) == {"gender", "advisor"}
@@ -457,7 +457,7 @@ def test_email_bodies_never_reach_logs_or_errors(client: ActivixClient, caplog: 
     caplog.set_level(logging.DEBUG)
     email = Communication(lead_id=lead.id, method="email", type="outgoing", email_body=secret, email_subject="Offer")
     created = client.communications.create(email)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnprocessableRequestError) as caught:
         # A body on a phone call is refused: the error must not quote it either.
         client.communications.create({"lead_id": lead.id, "method": "phone", "type": "outgoing", "email_body": secret})
     assert created.email_body is None

@@ -20,7 +20,7 @@ from crmbridge.errors import (
     InvalidIdError,
     MappingError,
     NotFoundError,
-    ValidationError,
+    UnprocessableRequestError,
 )
 from crmbridge.http import AsyncPager
 from crmbridge.sandbox import FaultConfig, Sandbox
@@ -365,7 +365,7 @@ def test_unknown_id_is_not_found(sandbox: Sandbox, asynchronous: bool) -> None:
 def test_bad_filter_value_is_a_400_validation_error(sandbox: Sandbox) -> None:
     """A date that has the right shape but does not exist answers 400, the field named."""
     client = make_client(sandbox, False)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnprocessableRequestError) as caught:
         client.contacts.list_page(date_created=("2025-02-30 10:00:00", None))
     assert caught.value.status_code == 400
     assert "date_created.min" in str(caught.value)
@@ -376,7 +376,7 @@ def test_refused_create_is_a_422_validation_error(sandbox: Sandbox, asynchronous
     """An event ending before it starts answers 422, the field named, and is not ambiguous."""
     client = make_client(sandbox, asynchronous)
     backwards = {"date_starting": "2025-03-01 12:00:00", "date_ending": "2025-03-01 11:00:00"}
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnprocessableRequestError) as caught:
         run(done(client.calendar.create(backwards)))
     assert caught.value.status_code == 422
     assert "date_ending" in str(caught.value)

@@ -183,3 +183,65 @@ def test_unknown_timezone_is_a_value_error() -> None:
     """A timezone name that is not an IANA zone is refused when the adapter is built."""
     with pytest.raises(ValueError, match="unknown IANA timezone"):
         get_adapter("estateprime", timezone="Mars/Olympus")
+
+
+WIRE_TIMES = [
+    datetime(1, 1, 1),
+    datetime(999, 12, 31, 23, 59, 59, 999_999),
+    datetime(2025, 3, 30, 3, 30, 0, 1),
+    datetime(9999, 12, 31, 23, 59, 59),
+]
+
+
+@pytest.mark.parametrize("local", WIRE_TIMES)
+def test_every_written_time_fits_the_one_layout_the_adapter_and_sandbox_check(local: datetime) -> None:
+    """The adapter and the sandbox write the same text for a local time, and both shapes accept it."""
+    from crmbridge.adapters.estateprime import _time
+    from crmbridge.sandbox.estateprime import _validate
+
+    text = _time.format_datetime(local)
+    assert text == _validate.wire_datetime(local)
+    assert len(text) == len(_time.DATETIME_LAYOUT)
+    assert _time.DATETIME_SHAPE.fullmatch(text)
+    assert _validate.datetime_text(text, "at") == text
+    assert _time.parse_datetime(text) == local.replace(microsecond=0)
+    day = _time.format_date(local.date())
+    assert _time.DATE_SHAPE.fullmatch(day)
+    assert _validate.event_bound(day, "at") == _time.format_datetime(datetime(local.year, local.month, local.day))
+
+
+def test_the_sandbox_spells_the_same_layouts_as_the_adapter() -> None:
+    """The sandbox keeps its own copy of the layouts (it imports no adapter): they must agree."""
+    from crmbridge.adapters.estateprime import _time
+    from crmbridge.sandbox.estateprime import _validate
+
+    assert (_validate.DATETIME_LAYOUT, _validate.DATE_LAYOUT) == (_time.DATETIME_LAYOUT, _time.DATE_LAYOUT)
+    assert _time.DATETIME_PATTERN == "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+    assert _time.DATE_PATTERN == "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-03-30T03:30:00",
+        "2025-03-30 03:30",
+        "2025-03-30 03:30:00.5",
+        "\uff12\uff10\uff12\uff15-03-30 03:30:00",
+        "25-03-30 03:30:00",
+    ],
+)
+def test_other_shapes_are_refused_by_the_parser_the_wire_schema_and_the_sandbox(
+    text: str, load_example: LoadExample
+) -> None:
+    """A string off the layout fails in all three places that check it, each naming the layout."""
+    from crmbridge.adapters.estateprime import _time
+    from crmbridge.sandbox.estateprime import _validate
+
+    with pytest.raises(ValueError, match="YYYY-MM-DD HH:MM:SS"):
+        _time.parse_datetime(text)
+    with pytest.raises(_validate.Invalid, match="YYYY-MM-DD HH:MM:SS"):
+        _validate.datetime_text(text, "at")
+    payload = {**load_example("activity", "object"), "communication_date": text}
+    with pytest.raises(MappingError) as refused:
+        get_adapter("estateprime").to_canonical("activity", payload)
+    assert refused.value.path == "communication_date"

@@ -27,7 +27,7 @@ from crmbridge.errors import (
     MappingError,
     NotFoundError,
     PermissionDeniedError,
-    ValidationError,
+    UnprocessableRequestError,
 )
 from crmbridge.http import AsyncPager
 from crmbridge.sandbox import FaultConfig
@@ -418,17 +418,17 @@ def test_unknown_id_is_not_found(client: RechatClient) -> None:
 
 
 def test_malformed_query_is_validation_error(client: RechatClient) -> None:
-    """An order Rechat does not know answers 400 ValidationError."""
-    with pytest.raises(ValidationError) as caught:
+    """An order Rechat does not know answers 400 UnprocessableRequestError."""
+    with pytest.raises(UnprocessableRequestError) as caught:
         client.tasks.list_page(order="title")
     assert caught.value.status_code == 400
     assert caught.value.body["code"] == "Validation"
 
 
 def test_invalid_body_is_validation_error(sandbox: RechatSandbox, client: RechatClient) -> None:
-    """A body Rechat refuses (an unknown attribute type) answers 400 ValidationError."""
+    """A body Rechat refuses (an unknown attribute type) answers 400 UnprocessableRequestError."""
     bad = {"user": me(sandbox), "attributes": [{"attribute_type": "no_such_attribute", "text": "x"}]}
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnprocessableRequestError) as caught:
         client.contacts.create([bad])
     assert "no_such_attribute" in caught.value.body["message"]
 

@@ -21,7 +21,7 @@ from crmbridge.adapters.rechat.client import (
     import_uploaded_file,
     upload_contacts_file,
 )
-from crmbridge.errors import AmbiguousWriteError, InvalidIdError, NotFoundError, ValidationError
+from crmbridge.errors import AmbiguousWriteError, InvalidIdError, NotFoundError, UnprocessableRequestError
 from crmbridge.sandbox import FaultConfig
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
 from crmbridge.sandbox.rechat import RechatSandbox, make_sandbox
@@ -230,7 +230,7 @@ def test_owner_outside_the_brand_is_refused(sandbox: RechatSandbox) -> None:
     c, _ = client_for(sandbox, "sync")
     assert isinstance(c, RechatClient)
     with c:
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(UnprocessableRequestError) as refused:
             c.contacts.import_csv(CSV, owner=stranger)
         assert list(c.contacts.list(q=["Lovelace"])) == []
     assert refused.value.status_code == 400
@@ -257,7 +257,7 @@ def test_an_import_without_the_file_part_is_400(sandbox: RechatSandbox, kind: st
     """A multipart body whose file is not in the field ``file`` is refused with 400 Validation."""
 
     async def scenario(c: Client, sb: RechatSandbox) -> Any:
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(UnprocessableRequestError) as refused:
             await done(c.request("POST", route, files={"attachment": ("a.csv", CSV, "text/csv")}))
         return refused.value
 
@@ -272,7 +272,7 @@ def test_an_upload_without_a_file_part_is_400(sandbox: RechatSandbox, kind: str)
     """POST /contacts/upload with only a text field is refused with 400 Validation."""
 
     async def scenario(c: Client, sb: RechatSandbox) -> Any:
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(UnprocessableRequestError) as refused:
             await done(c.request("POST", "/contacts/upload", files={"note": (None, "no file here")}))
         return refused.value
 

@@ -16,7 +16,7 @@ One method per operation of ``adapters/activix/openapi.yaml`` (twenty), grouped 
 How the twins stay thin: every operation has a module-level builder (``get_lead``,
 ``list_leads``, ...) that checks the arguments (path ids are positive integers, refused with
 :class:`InvalidIdError` before any request) and returns an :class:`Endpoint` (a
-:class:`RequestSpec` and the reader of its answer) or, for lists, a :class:`PagedSpec`. The sync
+:class:`RequestSpec` and the reader of its answer) or, for lists, a :class:`PagedList`. The sync
 and async classes only send specs and apply readers.
 
 What comes back: leads as :class:`~crmbridge.adapters.activix.wire.Lead` and communications as
@@ -43,13 +43,12 @@ import datetime as dt
 import mimetypes
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO, Any, Final, Generic, TypedDict, TypeVar, Unpack
+from typing import IO, Any, Final, TypedDict, TypeVar, Unpack
 
 import cattrs
 import httpx
 
-from crmbridge.adapters._support import ItemReader, item_reader, listed_item, raw_item_reader, structure
+from crmbridge.adapters._support import ItemReader, item_reader, raw_item_reader, structure
 from crmbridge.adapters.activix.wire import (
     Communication,
     Lead,
@@ -64,7 +63,7 @@ from crmbridge.http import (
     AsyncPager,
     Endpoint,
     Page,
-    PagedSpec,
+    PagedList,
     RequestSpec,
     RetryPolicy,
     SyncAPIClient,
@@ -179,36 +178,9 @@ _CONVERTER: Final = _converter()
 # -- list specs --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NumberedList(Generic[T]):
-    """An Activix list endpoint: ``build(page, per_page)`` makes one page's request; ``item`` reads an item."""
-
-    build: Callable[[int, int], RequestSpec]
-    item: ItemReader[T]
-    kind: str
-    page: int
-    per_page: int
-
-    def at(self, page: int) -> RequestSpec:
-        """The request of page number ``page``."""
-        return self.build(page, self.per_page)
-
-    def read(self, answer: Any, _page: Any = None) -> Page[T]:
-        """The page an answer holds; its ``next_cursor`` is the next page number (None at the end)."""
-        return read_page(answer, self.item, kind=self.kind)
-
-    def raw(self) -> NumberedList[Any]:
-        """The same list with items kept as the raw JSON sent (every key Activix sent).
-
-        Items are normally JSON objects; one that is not is kept as it is, so that translating it
-        fails for that item alone and the rest of its page is still read (see
-        :func:`~crmbridge.adapters._support.listed_item`).
-        """
-        return NumberedList(self.build, listed_item, self.kind, self.page, self.per_page)
-
-    def spec(self) -> PagedSpec[T]:
-        """The list as the HTTP core pages it (the cursor is the page number)."""
-        return PagedSpec(build=self.at, read=self.read, first=self.page)
+NumberedList = PagedList
+"""Activix's lists are :class:`~crmbridge.http.PagedList` s whose cursor is the page number (the
+name the Activix lists had before the paging of every CRM became one class)."""
 
 
 def raw_endpoint(endpoint: Endpoint[Any], kind: str) -> Endpoint[Json]:
@@ -410,6 +382,12 @@ def read_page(answer: Any, item: ItemReader[T], *, kind: str) -> Page[T]:
     return Page(items, next_cursor=following, total=envelope.meta.total, raw=answer)
 
 
+def _numbered_page(answer: Any, item: ItemReader[T], kind: str, cursor: int, size: int) -> Page[T]:
+    # The answer itself says which page follows: the requested number and size are not needed.
+    del cursor, size
+    return read_page(answer, item, kind=kind)
+
+
 def _json_reader(kind: str) -> Callable[[Any], Json]:
     return lambda answer: raw_item(kind)(_single(answer, kind), "data")
 
@@ -441,14 +419,14 @@ def _account_reader(answer: Any) -> list[Json]:
 
 def _lead_list(
     path: str, head: list[tuple[str, Any]], include: Sequence[str] | str, page: int, per_page: int
-) -> NumberedList[Lead]:
+) -> PagedList[Lead]:
     _page_args(page, per_page)
     tail = _includes(include)
 
     def build(number: int, size: int) -> RequestSpec:
         return RequestSpec("GET", path, (*head, ("page", number), ("per_page", size), *tail))
 
-    return NumberedList(build, _lead_item, "lead", page, per_page)
+    return PagedList(build, _numbered_page, _lead_item, "lead", page, per_page)
 
 
 def list_leads(
@@ -457,14 +435,14 @@ def list_leads(
     per_page: int = DEFAULT_PER_PAGE,
     include: Sequence[str] | str = (),
     **filters: Unpack[LeadFilters],
-) -> NumberedList[Lead]:
+) -> PagedList[Lead]:
     """``GET /leads``: leads matching every filter, newest ``created_at`` first, page by page."""
     return _lead_list("/leads", lead_filter_params(filters), include, page, per_page)
 
 
 def search_leads(
     query: str, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE, include: Sequence[str] | str = ()
-) -> NumberedList[Lead]:
+) -> PagedList[Lead]:
     """``GET /leads/search?query=``: names, second contact, any phone or email, postal code."""
     if not isinstance(query, str) or not query.strip():
         raise ValueError("query must be a non-empty string")

@@ -50,7 +50,6 @@ from crmbridge.adapters.activix.client import (
     ActivixClient,
     AsyncActivixClient,
     LeadFilters,
-    NumberedList,
     create_communication,
     create_lead,
     get_account,
@@ -64,7 +63,7 @@ from crmbridge.adapters.activix.client import (
 from crmbridge.adapters.activix.wire import parse_datetime
 from crmbridge.canonical import Ref
 from crmbridge.errors import MappingError, UnsupportedOperation
-from crmbridge.http import Endpoint, RequestSpec
+from crmbridge.http import Endpoint, PagedList, RequestSpec
 
 __all__ = [
     "ACCOUNT_LOOKUPS",
@@ -128,7 +127,7 @@ class ListPlan:
     record and reads on.
     """
 
-    leads: NumberedList[Any]
+    leads: PagedList[Any]
     items: Callable[[Any], list[Any]]
     keep_lead: Keep = _keep_all
     keep_item: Keep = _keep_all

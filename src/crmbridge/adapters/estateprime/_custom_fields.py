@@ -17,7 +17,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from crmbridge.adapters.estateprime._time import LocalClock, format_datetime, parse_date, parse_datetime
+from crmbridge.adapters.estateprime._time import (
+    DATE_LAYOUT,
+    DATETIME_LAYOUT,
+    LocalClock,
+    format_datetime,
+    parse_date,
+    parse_datetime,
+)
 from crmbridge.adapters.estateprime.wire import CustomFieldDefinition
 from crmbridge.canonical import CUSTOM_FIELD_TYPES, Lookup, Money, Ref
 
@@ -194,7 +201,7 @@ class CustomFieldCodec:
         except InvalidValue:
             raise
         except ValueError:
-            raise InvalidValue("expected a date in the format YYYY-MM-DD") from None
+            raise InvalidValue(f"expected a date in the format {DATE_LAYOUT}") from None
 
     def _read_datetime(self, value: Any) -> datetime:
         try:
@@ -202,7 +209,7 @@ class CustomFieldCodec:
         except InvalidValue:
             raise
         except ValueError:
-            raise InvalidValue("expected a date-time in the format YYYY-MM-DD HH:MM:SS") from None
+            raise InvalidValue(f"expected a date-time in the format {DATETIME_LAYOUT}") from None
         try:
             return self._clock.to_utc(local)[0]
         except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it

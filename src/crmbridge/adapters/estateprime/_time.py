@@ -1,49 +1,81 @@
 """EstatePrime's naive local timestamps ``YYYY-MM-DD HH:MM:SS`` and dates ``YYYY-MM-DD``.
 
-Parsing checks the exact shape with a regex and then uses ``fromisoformat`` (much faster than
-``strptime``). :class:`LocalClock` turns the naive local times of one account's timezone into aware
-UTC and back; see :mod:`crmbridge.adapters.estateprime.mapping` for the DST rules.
+The two layouts are written once, here (:data:`DATETIME_LAYOUT`, :data:`DATE_LAYOUT`): the shape
+checks of the parsers, the client's range bounds and the wire schema's patterns are derived from
+them, and the error messages quote them. Parsing checks the exact shape with a regex and then
+uses ``fromisoformat`` (much faster than ``strptime``). :class:`LocalClock` turns the naive local
+times of one account's timezone into aware UTC and back; see :mod:`crmbridge.adapters.estateprime.mapping`
+for the DST rules.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["LocalClock", "format_date", "format_datetime", "parse_date", "parse_datetime", "parse_date_or_datetime"]
+__all__ = [
+    "DATETIME_LAYOUT",
+    "DATETIME_PATTERN",
+    "DATETIME_SHAPE",
+    "DATE_LAYOUT",
+    "DATE_PATTERN",
+    "DATE_SHAPE",
+    "LocalClock",
+    "format_date",
+    "format_datetime",
+    "parse_date",
+    "parse_datetime",
+    "parse_date_or_datetime",
+]
 
-_DATETIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
-_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+DATETIME_LAYOUT: Final = "YYYY-MM-DD HH:MM:SS"
+"""EstatePrime's wire date-time: the account's local wall time, whole seconds, no offset."""
+DATE_LAYOUT: Final = "YYYY-MM-DD"
+"""EstatePrime's wire date."""
+
+
+def _pattern(layout: str) -> str:
+    """The regular expression of a layout: each run of letters is that many ASCII digits."""
+    return re.sub(r"([A-Z])\1*", lambda run: f"[0-9]{{{len(run[0])}}}", layout)
+
+
+DATETIME_PATTERN: Final = _pattern(DATETIME_LAYOUT)
+"""``[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}`` (ASCII digits only, also in pydantic-core)."""
+DATE_PATTERN: Final = _pattern(DATE_LAYOUT)
+DATETIME_SHAPE: Final = re.compile(DATETIME_PATTERN)
+DATE_SHAPE: Final = re.compile(DATE_PATTERN)
 
 
 def parse_datetime(text: str) -> datetime:
     """The naive datetime of ``YYYY-MM-DD HH:MM:SS``; ValueError for any other shape."""
-    if not _DATETIME_SHAPE.fullmatch(text):
-        raise ValueError("expected a date-time in the format YYYY-MM-DD HH:MM:SS")
+    if not DATETIME_SHAPE.fullmatch(text):
+        raise ValueError(f"expected a date-time in the format {DATETIME_LAYOUT}")
     return datetime.fromisoformat(text)
 
 
 def parse_date(text: str) -> date:
     """The date of ``YYYY-MM-DD``; ValueError for any other shape."""
-    if not _DATE_SHAPE.fullmatch(text):
-        raise ValueError("expected a date in the format YYYY-MM-DD")
+    if not DATE_SHAPE.fullmatch(text):
+        raise ValueError(f"expected a date in the format {DATE_LAYOUT}")
     return date.fromisoformat(text)
 
 
 def parse_date_or_datetime(text: str) -> date | datetime:
     """A naive datetime for ``YYYY-MM-DD HH:MM:SS``, a date for ``YYYY-MM-DD``."""
     # The two shapes differ in length, so one length test picks the parser.
-    return parse_date(text) if len(text) == 10 else parse_datetime(text)
+    return parse_date(text) if len(text) == len(DATE_LAYOUT) else parse_datetime(text)
 
 
 def format_datetime(value: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS`` of a naive local datetime (seconds precision)."""
+    """:data:`DATETIME_LAYOUT` of a naive local datetime (seconds precision)."""
+    # isoformat pads the year to four digits (strftime's %Y does not for years before 1000).
     return value.replace(microsecond=0).isoformat(" ")
 
 
 def format_date(value: date) -> str:
-    """``YYYY-MM-DD``."""
+    """:data:`DATE_LAYOUT` of a date."""
     return value.isoformat()
 
 

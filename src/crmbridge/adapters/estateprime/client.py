@@ -55,7 +55,7 @@ import httpx
 from crmbridge.adapters._fastwire import WireReader
 from crmbridge.adapters._support import ItemReader, listed_item, raw_item_reader, structure
 from crmbridge.adapters.estateprime import wire
-from crmbridge.adapters.estateprime._time import LocalClock, format_datetime
+from crmbridge.adapters.estateprime._time import DATETIME_LAYOUT, DATETIME_SHAPE, LocalClock, format_datetime
 from crmbridge.errors import InvalidIdError, MappingError
 from crmbridge.http import (
     AsyncAPIClient,
@@ -118,7 +118,6 @@ Json = dict[str, Any]
 """Reads one JSON item (at ``path`` in the answer) into ``T``, or raises :class:`MappingError`."""
 
 _CONVERTER: Final = wire.make_converter()
-_DATETIME_SHAPE: Final = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
 _DIGITS: Final = re.compile(r"[0-9]+", re.ASCII)
 _RANGE_KEYS: Final = frozenset({"min", "max"})
 
@@ -210,8 +209,8 @@ def _bound(value: Any, clock: LocalClock, key: str, *, lower: bool) -> str | Non
         return None
     if isinstance(value, str):
         # Shape only: whether the date exists is the server's call (it answers 400).
-        if not _DATETIME_SHAPE.fullmatch(value):
-            raise ValueError(f"{key}: expected YYYY-MM-DD HH:MM:SS")
+        if not DATETIME_SHAPE.fullmatch(value):
+            raise ValueError(f"{key}: expected {DATETIME_LAYOUT}")
         return value
     if not isinstance(value, datetime):
         raise TypeError(f"{key}: expected None, a string or a datetime, got {type(value).__name__}")

@@ -17,6 +17,8 @@ from pydantic_core import core_schema as cs
 
 from crmbridge.adapters._support import make_strict_converter, register_native_schema
 from crmbridge.adapters.estateprime._time import (
+    DATE_PATTERN,
+    DATETIME_PATTERN,
     format_date,
     format_datetime,
     parse_date,
@@ -282,11 +284,11 @@ def _unstructure_datetime(value: datetime) -> str:
 # calendar check, both native. tests/adapters/test_fastwire.py checks they agree with the hooks.
 _DATETIME_SCHEMA = cs.chain_schema(
     [
-        cs.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$", strict=True),
+        cs.str_schema(pattern=f"^{DATETIME_PATTERN}$", strict=True),
         cs.datetime_schema(),
     ]
 )
-_DATE_SCHEMA = cs.chain_schema([cs.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", strict=True), cs.date_schema()])
+_DATE_SCHEMA = cs.chain_schema([cs.str_schema(pattern=f"^{DATE_PATTERN}$", strict=True), cs.date_schema()])
 _EVENT_TIME_SCHEMA = cs.union_schema([_DATE_SCHEMA, _DATETIME_SCHEMA], mode="left_to_right")
 register_native_schema(_structure_datetime, _DATETIME_SCHEMA)
 register_native_schema(_structure_date, _DATE_SCHEMA)

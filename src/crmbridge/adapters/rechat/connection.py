@@ -39,7 +39,6 @@ from crmbridge.adapters.rechat.client import (
     AsyncRechatClient,
     ContactFilterBody,
     ContactFilters,
-    OffsetList,
     RechatClient,
     TaskFilters,
     create_contacts_ids,
@@ -59,7 +58,7 @@ from crmbridge.adapters.rechat.client import (
 )
 from crmbridge.canonical import Ref
 from crmbridge.errors import UnsupportedOperation
-from crmbridge.http import Endpoint, RequestSpec
+from crmbridge.http import Endpoint, PagedList, RequestSpec
 
 __all__ = [
     "CONTACT_EXPANSIONS",
@@ -116,7 +115,7 @@ class ListPlan:
     so that ``Connection.list`` reports it as a failed record and reads on.
     """
 
-    paged: OffsetList[Any]
+    paged: PagedList[Any]
     keep: Callable[[Any], bool] = _keep_all
 
 

@@ -52,7 +52,7 @@ from crmbridge.sandbox.estateprime._records import (
     patch_record,
 )
 from crmbridge.sandbox.estateprime._seed import seed_store
-from crmbridge.sandbox.estateprime._validate import Invalid
+from crmbridge.sandbox.estateprime._validate import Invalid, wire_datetime
 
 __all__ = ["BASE_URL", "DEFAULT_TOKEN", "SYSTEM", "make_sandbox"]
 
@@ -224,7 +224,7 @@ def make_sandbox(
     clock = now or (lambda: datetime.now(UTC))
     store = DocumentStore(db)
     seed_store(store, records=seed_records, seed=seed, zone=zone)
-    api = _Api(store, lambda: clock().astimezone(zone).replace(tzinfo=None).isoformat(" ", "seconds"))
+    api = _Api(store, lambda: wire_datetime(clock().astimezone(zone).replace(tzinfo=None)))
     app = Starlette(
         routes=api.routes(),
         exception_handlers={_ApiError: _on_api_error, HTTPException: _on_http_error},

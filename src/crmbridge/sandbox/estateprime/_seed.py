@@ -30,6 +30,7 @@ from crmbridge.sandbox.estateprime._lookups import (
     USER_IDS,
     ids,
 )
+from crmbridge.sandbox.estateprime._validate import wire_datetime
 
 __all__ = ["SEED_MARKER", "seed_store"]
 
@@ -55,7 +56,7 @@ class _Seeder:
 
     def text(self, instant: datetime) -> str:
         """``YYYY-MM-DD HH:MM:SS`` of an aware instant, in the account's timezone."""
-        return self.local(instant).isoformat(" ", "seconds")
+        return wire_datetime(self.local(instant))
 
     def created_times(self, count: int) -> list[datetime]:
         """``count`` creation instants in increasing order (ids grow with creation time)."""
@@ -170,11 +171,11 @@ class _Events(_Seeder):
         local = self.local(start)
         if full_day:
             day = datetime(local.year, local.month, local.day)
-            return day.isoformat(" "), (day + timedelta(days=self.random.randint(1, 2))).isoformat(" ")
+            return wire_datetime(day), wire_datetime(day + timedelta(days=self.random.randint(1, 2)))
         # Meetings start on a quarter hour during office hours and last 30 minutes to 2 hours.
         begin = local.replace(hour=self.random.randint(8, 18), minute=15 * self.random.randrange(4), second=0)
         end = begin + timedelta(minutes=15 * self.random.randint(2, 8))
-        return begin.isoformat(" "), end.isoformat(" ")
+        return wire_datetime(begin), wire_datetime(end)
 
     def meeting(self) -> Document:
         kind = self.data.choice(MEETING_TYPES)

@@ -26,15 +26,36 @@ __all__ = [
     "Check",
     "Invalid",
     "ObjectSpec",
+    "DATETIME_LAYOUT",
+    "DATE_LAYOUT",
     "check_object",
     "datetime_text",
     "event_bound",
+    "wire_datetime",
 ]
 
 Check = Callable[[Any, str], Any]
 
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# The emulator's one spelling of EstatePrime's wire layouts (it imports no adapter, so it keeps its
+# own): the shape checks, the messages and the times it writes all come from these two.
+DATETIME_LAYOUT = "YYYY-MM-DD HH:MM:SS"
+"""A wire date-time: the account's local wall time, whole seconds, no offset."""
+DATE_LAYOUT = "YYYY-MM-DD"
+"""A wire date."""
+
+
+def _shape(layout: str) -> re.Pattern[str]:
+    # Each run of letters of the layout is that many ASCII digits.
+    return re.compile(re.sub(r"([A-Z])\1*", lambda run: f"[0-9]{{{len(run[0])}}}", layout))
+
+
+_DATETIME = _shape(DATETIME_LAYOUT)
+_DATE = _shape(DATE_LAYOUT)
+
+
+def wire_datetime(local: datetime) -> str:
+    """:data:`DATETIME_LAYOUT` of a naive local datetime (microseconds dropped)."""
+    return local.isoformat(" ", "seconds")
 
 
 class Invalid(ValueError):
@@ -100,9 +121,9 @@ def direction(value: Any, path: str) -> str:
 
 
 def datetime_text(value: Any, path: str) -> str:
-    """A real date and time written ``YYYY-MM-DD HH:MM:SS``."""
+    """A real date and time written as :data:`DATETIME_LAYOUT`."""
     if not isinstance(value, str) or not _DATETIME.fullmatch(value):
-        raise Invalid(f"{_where(path)}: expected a date-time YYYY-MM-DD HH:MM:SS")
+        raise Invalid(f"{_where(path)}: expected a date-time {DATETIME_LAYOUT}")
     try:
         datetime.fromisoformat(value)
     except ValueError:
@@ -120,7 +141,7 @@ def date_or_datetime_text(value: Any, path: str) -> str:
         return value
     if isinstance(value, str) and _DATETIME.fullmatch(value):
         return datetime_text(value, path)
-    raise Invalid(f"{_where(path)}: expected a date YYYY-MM-DD or a date-time YYYY-MM-DD HH:MM:SS")
+    raise Invalid(f"{_where(path)}: expected a date {DATE_LAYOUT} or a date-time {DATETIME_LAYOUT}")
 
 
 def event_bound(value: Any, path: str) -> str:
@@ -130,7 +151,7 @@ def event_bound(value: Any, path: str) -> str:
     and lets the date_starting filter compare strings.
     """
     text = date_or_datetime_text(value, path)
-    return f"{text} 00:00:00" if len(text) == 10 else text
+    return wire_datetime(datetime.fromisoformat(text)) if len(text) == len(DATE_LAYOUT) else text
 
 
 def nullable(check: Check) -> Check:
