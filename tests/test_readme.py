@@ -1,6 +1,6 @@
 """The README runs: every ```python block and every ```bash block, as written, against the sandboxes.
 
-Python blocks run one by one, each in a fresh namespace, in a scratch folder. Shell blocks run in
+Python blocks run one by one, each in a fresh interpreter, in a scratch folder. Shell blocks run in
 order in one bash session (as a reader following the README in one terminal: variables and
 background sandboxes carry over), with ``set -e``. Only the first block (the two install lines at
 the top) is not run. A block may opt out with a first line ``# readme: not run`` (say why after
@@ -41,10 +41,8 @@ def _runnable(language: str) -> list[tuple[int, str]]:
 def test_only_the_install_lines_and_few_blocks_are_left_out() -> None:
     """The first shell block is exactly the two install lines; at most MAX_OPT_OUTS blocks opt out."""
     first = _blocks("bash")[0][1].splitlines()
-    assert [line.split("  ")[0].strip() for line in first] == [
-        "pip install -e . && crmbridge demo",
-        'pip install -e ".[dev]" && python -m pytest --cov=crmbridge --cov-branch --cov-report=term',
-    ]
+    assert len(first) == 2
+    assert all(line.startswith("pip install -e ") for line in first)
     opted_out = [code for language in ("python", "bash") for _, code in _blocks(language) if code.startswith(OPT_OUT)]
     assert len(opted_out) <= MAX_OPT_OUTS
     assert len(_runnable("python")) >= 5
@@ -53,10 +51,14 @@ def test_only_the_install_lines_and_few_blocks_are_left_out() -> None:
 @pytest.mark.parametrize(
     ("line", "code"), _runnable("python"), ids=lambda value: str(value) if isinstance(value, int) else ""
 )
-def test_python_block_runs(line: int, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A README Python block runs as written in a fresh namespace (in a scratch folder)."""
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__readme__"})
+def test_python_block_runs(line: int, code: str, tmp_path: Path) -> None:
+    """A README Python block runs as written, alone in a fresh interpreter (in a scratch folder)."""
+    # Its own process: a block may register a CRM or start a server, which must not leak into other tests.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMBRIDGE_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, f"README.md:{line}\n{done.stderr}"
 
 
 def test_shell_blocks_run_in_one_session(tmp_path: Path) -> None:
