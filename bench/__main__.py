@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import feeds, memory, paging, rate_limit, read_path, write_path
+from bench import feeds, memory, paging, rate_limit, read_path, shards, write_path
 from bench._common import Row, Settings, machine
 
 __all__ = ["BENCHMARKS", "main", "run_suite"]
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[Settings], list[Row]]] = {
     "memory": memory.run,
     "rate_limit": rate_limit.run,
     "feeds": feeds.run,
+    "shards": shards.run,
 }
 """Every benchmark by name, in the order they run."""
 

@@ -9,6 +9,7 @@ Integrations written against :class:`Connection` work for every CRM; what a CRM 
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from typing import Any, Literal, Protocol
 
 from crmbridge._systems import get_system
 from crmbridge.adapters import Adapter, Resolver
-from crmbridge.canonical import Record, Ref
-from crmbridge.errors import MappingError
+from crmbridge.canonical import CustomFieldDef, Record, Ref
+from crmbridge.errors import MappingError, UnsupportedOperation
 from crmbridge.http._body import encode_json_body, problems
 
 __all__ = [
@@ -231,6 +232,24 @@ class Connection:
     def lookups(self) -> dict[str, Any]:
         """The CRM's lookup lists."""
         return self.backend.lookups()
+
+    def custom_field_defs(self) -> dict[str, builtins.list[CustomFieldDef]]:
+        """The CRM's custom field definitions by canonical kind (read from its lookups)."""
+        return self.adapter.custom_field_defs(self.backend.lookups())
+
+    def create_custom_field_def(
+        self, kind: str, name: str, field_type: str, options: Collection[str] = ()
+    ) -> CustomFieldDef:
+        """Define a custom field ``name`` of ``field_type`` on ``kind`` records (Rechat attribute defs).
+
+        :class:`~crmbridge.errors.UnsupportedOperation` where the CRM's API cannot define fields
+        (EstatePrime's and Activix's are set up in their own apps).
+        """
+        create = getattr(self.backend, "create_custom_field_def", None)
+        if create is None:
+            raise UnsupportedOperation(self.system, "define custom fields through its API")
+        created: CustomFieldDef = create(kind, name, field_type, tuple(options))
+        return created
 
     def close(self) -> None:
         """Close the HTTP client."""

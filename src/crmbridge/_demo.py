@@ -1,8 +1,9 @@
 """``crmbridge demo``: the three sandboxes in-process, a migration into each, a peek at the feed.
 
 No configuration and no network: EstatePrime is seeded with generated records; its contacts and
-communications move into Activix, its contacts and calendar events (as tasks, the documented
-conversion) into Rechat; the run ends with the reports and the first lines of a feed.
+communications move into Activix (custom fields by a suggested field mapping), its contacts and
+calendar events (as tasks, the documented conversion) into Rechat (custom fields defined there
+with ``create_missing``); the run ends with the reports and the first lines of a feed.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from crmbridge.canonical import Ref
 from crmbridge.sandbox import make_sandbox
 from crmbridge.sandbox.rechat import make_sandbox as make_rechat_sandbox
 from crmbridge.sync import MigrationReport, StateStore, feed, migrate
+from crmbridge.sync._field_mapping import parse_field_mapping, suggest_field_mapping
 
-__all__ = ["progress_bars", "report_table", "run_demo"]
+__all__ = ["mapping_table", "progress_bars", "report_table", "run_demo"]
 
 SEED_USERS = range(1, 60)
 """EstatePrime user ids the seeded records refer to (mapped onto the target's users)."""
@@ -48,6 +50,20 @@ def report_table(report: MigrationReport) -> Table:
         )
     for kind, why in report.skipped_kinds.items():
         table.add_row(kind, "-", "-", "-", "-", "-", "-", f"skipped: {why}")
+    return table
+
+
+def mapping_table(report: MigrationReport) -> Table:
+    """A rich table of what each field mapping line moved, and the custom values no line carried."""
+    table = Table(title=f"custom fields {report.source} -> {report.target}")
+    for column in ("mapping line", "moved", "lossy", "failed"):
+        table.add_column(column, justify="left" if column == "mapping line" else "right")
+    for line, stats in report.field_mapping.items():
+        table.add_row(line, str(stats.moved), str(stats.lossy), str(stats.failed))
+    for kind, counts in report.kinds.items():
+        dropped = counts.dropped_fields.get("custom_fields[*]", 0)
+        if dropped:  # a field no line names, or a kind the target keeps no custom fields on
+            table.add_row(f"({kind} values no line carries: dropped)", str(dropped), "-", "-")
     return table
 
 
@@ -88,7 +104,12 @@ def run_demo(console: Console, *, records: int = 1000, seed: int = 7, feed_lines
             "activix", **activix.client_options(), rate_limit=None, default_lead_type="web_order", default_region="US"
         ) as target:
             users = [Ref("activix", "user", str(u["id"])) for u in target.lookups()["account"][0]["users"]]
-            console.print("[bold]EstatePrime -> Activix[/bold]: contacts become leads, communications follow")
+            suggested = suggest_field_mapping(
+                "estateprime", "activix", source.custom_field_defs(), target.custom_field_defs()
+            )
+            console.print("[bold]EstatePrime -> Activix[/bold]: contacts become leads, communications follow;")
+            console.print("custom fields go where `crmbridge mapping suggest` matched them by name:")
+            console.print(suggested, markup=False, highlight=False)
             with progress_bars(console, totals) as progress:
                 reports.append(
                     migrate(
@@ -98,12 +119,17 @@ def run_demo(console: Console, *, records: int = 1000, seed: int = 7, feed_lines
                         state=state,
                         links=_users(users),
                         progress=progress,
+                        field_mapping=parse_field_mapping(suggested, path="suggested"),
                     )
                 )
             console.print(report_table(reports[-1]))
+            console.print(mapping_table(reports[-1]))
         owner = rechat.user(rechat.token).id
         with crmbridge.connect("rechat", **rechat.client_options(), default_owner=owner) as target:
-            console.print("[bold]EstatePrime -> Rechat[/bold]: contacts, and calendar events as tasks")
+            console.print(
+                "[bold]EstatePrime -> Rechat[/bold]: contacts, and calendar events as tasks; "
+                "create_missing defines a Rechat attribute for each EstatePrime contact custom field"
+            )
             with progress_bars(console, totals) as progress:
                 reports.append(
                     migrate(
@@ -114,9 +140,11 @@ def run_demo(console: Console, *, records: int = 1000, seed: int = 7, feed_lines
                         links=_users([Ref("rechat", "user", owner)]),
                         conversions={"event": "task"},
                         progress=progress,
+                        field_mapping=parse_field_mapping("create_missing = true\n", path="create_missing"),
                     )
                 )
             console.print(report_table(reports[-1]))
+            console.print(mapping_table(reports[-1]))
             sink = io.StringIO()
             feed(target, output=sink, state=state, kinds=["task"], name="demo")
         source.close()

@@ -11,12 +11,18 @@ The whole tree::
     │   │                               core kind "request" and the body path
     │   └── UnresolvedReference         a Ref of another system had no counterpart
     ├── UnsupportedKind (ValueError)    an adapter was asked for a kind it does not have
+    ├── FieldMappingError (ValueError)  a field mapping file is malformed or names a field
+    │                                   one end lacks; .path, .line name where
     ├── UnsupportedOperation            the CRM's API cannot do this (no delete, no such filter)
     ├── InvalidIdError (ValueError)     an id that is not the CRM's id format (int, UUID): refused
     │                                   before any request is made
     ├── UnknownSystem (ValueError)      no CRM of that name is built in, registered or installed
     ├── CapabilityMissing (ValueError)  the CRM exists but has no such part (no sandbox, no
     │                                   connection backend): .system, .capability
+    ├── JobLocked                       another run holds the job (migration or feed): .job,
+    │                                   .holder (host, pid, run id), .expires_at
+    ├── RunInterrupted                  a read failed after its retries and stopped a run; what
+    │                                   it did is kept (re-run to resume); .job, __cause__
     └── APIError                        talking to a CRM failed; .system, .method, .url
         ├── APIStatusError              the CRM answered with an error status;
         │   │                           .status_code, .body, .response, .retry_after
@@ -50,6 +56,8 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
 
     from crmbridge.canonical import Ref
@@ -64,12 +72,15 @@ __all__ = [
     "CapabilityMissing",
     "ConflictError",
     "CrmBridgeError",
+    "FieldMappingError",
     "InvalidIdError",
     "InvalidResponseError",
+    "JobLocked",
     "MappingError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RunInterrupted",
     "ServerError",
     "UnknownSystem",
     "UnresolvedReference",
@@ -118,6 +129,20 @@ class CapabilityMissing(CrmBridgeError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.system, self.capability))
+
+
+class FieldMappingError(CrmBridgeError, ValueError):
+    """A field mapping file cannot be used: ``path`` and ``line`` (1-based; 0 for the whole file) say where."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.line, self.message))
 
 
 class MappingError(CrmBridgeError, ValueError):
@@ -184,6 +209,42 @@ class InvalidIdError(CrmBridgeError, ValueError):
         self.system = system
         self.kind = kind
         super().__init__(f"{system} {kind} id must be {expected}")
+
+
+class JobLocked(CrmBridgeError):
+    """Another run holds the job: two runs of one migration (or one feed) never run at once.
+
+    ``holder`` names that run (``host pid N run ID``); its lease ends at ``expires_at`` unless it
+    is renewed (a run renews it while it goes on; a killed run stops renewing, so it expires).
+    """
+
+    def __init__(self, job: str, holder: str, expires_at: datetime) -> None:
+        self.job = job
+        self.holder = holder
+        self.expires_at = expires_at
+        super().__init__(
+            f"{job} is already running ({holder}, lease until {expires_at:%Y-%m-%d %H:%M:%S} UTC); "
+            "wait for it, or give a wait time"
+        )
+
+    def __reduce__(self) -> tuple[type[JobLocked], tuple[str, str, datetime]]:
+        return (type(self), (self.job, self.holder, self.expires_at))
+
+
+class RunInterrupted(CrmBridgeError):
+    """A read failed after its retries and stopped the run; ``__cause__`` is that failure.
+
+    Everything the run did is kept (links, checkpoints, unconfirmed creates): running the same
+    command again resumes where it stopped.
+    """
+
+    def __init__(self, job: str, cause: Exception) -> None:
+        self.job = job
+        self.cause = cause
+        super().__init__(f"{job} stopped: {cause}; progress is kept, re-run to resume")
+
+    def __reduce__(self) -> tuple[type[RunInterrupted], tuple[str, Exception]]:
+        return (type(self), (self.job, self.cause))
 
 
 class APIError(CrmBridgeError):

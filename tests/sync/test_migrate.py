@@ -10,11 +10,10 @@ import pytest
 
 import crmbridge
 from crmbridge import Connection, Ref
-from crmbridge.errors import AmbiguousWriteError, APIConnectionError
+from crmbridge.errors import AmbiguousWriteError, APIConnectionError, UnsupportedOperation
 from crmbridge.sandbox import FaultConfig, Sandbox, make_sandbox
 from crmbridge.sync import StateStore, migrate
 from crmbridge.sync import _migrate as migrate_module
-from crmbridge.sync._migrate import SETTLE_ROUNDS
 
 USERS = {Ref("estateprime", "user", str(i)): Ref("activix", "user", str(1 + i % 3)) for i in range(1, 40)}
 
@@ -280,27 +279,76 @@ def _answer_lost_for(target: Connection, first_name: str, *, applied: bool) -> C
     return create
 
 
-def test_a_settle_search_that_cannot_read_the_source_holds_the_checkpoint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A lost create the run cannot settle (source unreadable) is reported, holds the checkpoint, is linked later."""
+def _unreadable_by_id(*_: Any) -> crmbridge.Record:
+    raise UnsupportedOperation("estateprime", "read one contact by id")
+
+
+def _down(*_: Any) -> crmbridge.Record:
+    raise APIConnectionError("source down", **WHERE)
+
+
+def test_a_lost_create_is_settled_without_reading_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settling uses the source record the run already read: a source that cannot read by id (Activix) settles too."""
     ep, ax = source(6), make_sandbox("activix")
     with connect(ep) as src, connect(ax) as dst:
         lost = list(src.list("contact"))[2]
         monkeypatch.setattr(dst, "create", _answer_lost_for(dst, lost.first_name, applied=True))  # type: ignore[attr-defined]
-        monkeypatch.setattr(src, "get", lambda *_: (_ for _ in ()).throw(APIConnectionError("source down", **WHERE)))
-        first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
-        monkeypatch.undo()
-        state = StateStore(tmp_path / "s.db")
-        checkpoint = state.checkpoint(first.job, "contact")
-        assert [i.source for i in state.pending_intents("activix")] == [lost.ref]
-        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
-    assert [f["source"] for f in first.failures] == [str(lost.ref)]
-    assert "could not reconcile" in first.failures[0]["reason"]
-    assert checkpoint is not None
-    assert checkpoint < lost.updated_at  # type: ignore[attr-defined]
-    assert (second.kinds["contact"].reconciled, second.kinds["contact"].created, second.failures) == (1, 0, [])
+        monkeypatch.setattr(src, "get", _down)
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert (report.kinds["contact"].reconciled, report.kinds["contact"].created, report.failures) == (1, 5, [])
     assert len(leads(ax)) == 6, "the lost create was linked, not made twice"
+
+
+def _lose_creates_then_hide_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ep: Sandbox, ax: Sandbox) -> str:
+    """A first run whose lost creates stay unconfirmed, and a checkpoint moved past them (the next read skips them)."""
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(migrate_module, "SETTLE_ROUNDS", 0)
+    with connect(ep) as src, connect(ax) as dst:
+        first_name = list(src.list("contact"))[1].first_name  # type: ignore[attr-defined]
+        monkeypatch.setattr(dst, "create", _answer_lost_for(dst, first_name, applied=True))
+        first = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    monkeypatch.undo()
+    assert first.kinds["contact"].failed == 1
+    state = StateStore(tmp_path / "s.db")
+    state.set_checkpoint(first.job, "contact", datetime(2100, 1, 1, tzinfo=UTC))
+    state.close()
+    return str(first.failures[0]["source"])
+
+
+def test_an_earlier_lost_create_outside_the_read_is_found_through_a_full_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier run's unconfirmed create the read does not return, from a CRM that cannot get by id, is listed."""
+    ep, ax = source(4), make_sandbox("activix")
+    lost = _lose_creates_then_hide_them(tmp_path, monkeypatch, ep, ax)
+    with connect(ep) as src, connect(ax) as dst:
+        monkeypatch.setattr(src, "get", _unreadable_by_id)
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert second.kinds["contact"].read == 0, "the checkpoint hides every record from the read"
+    assert (second.kinds["contact"].reconciled, second.failures) == (1, [])
+    state = StateStore(tmp_path / "s.db")
+    assert state.pending_intents("activix") == []
+    assert state.resolve(Ref.parse(lost), "activix") is not None
+    state.close()
+    assert len(leads(ax)) == 4
+
+
+def test_an_earlier_lost_create_that_cannot_be_read_waits_for_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the source record of an earlier unconfirmed create cannot be read, it is reported and its intent kept."""
+    ep, ax = source(4), make_sandbox("activix")
+    lost = _lose_creates_then_hide_them(tmp_path, monkeypatch, ep, ax)
+    with connect(ep) as src, connect(ax) as dst:
+        monkeypatch.setattr(src, "get", _down)
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    assert [f["source"] for f in second.failures] == [lost]
+    assert "could not reconcile" in second.failures[0]["reason"]
+    state = StateStore(tmp_path / "s.db")
+    assert [str(i.source) for i in state.pending_intents("activix")] == [lost]
+    state.close()
+    assert len(leads(ax)) == 4, "nothing created twice"
 
 
 def test_a_lost_create_that_did_not_happen_is_made_again_in_the_run(
@@ -327,7 +375,7 @@ def test_a_lost_create_that_did_not_happen_is_made_again_in_the_run(
     assert len(leads(ax)) == 4
 
 
-def test_a_lost_create_that_did_not_happen_is_made_again_from_the_record_the_search_read(
+def test_a_lost_create_that_did_not_happen_is_made_again_from_the_record_already_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Settling reads the source record once: the search's read is what is created again."""
@@ -345,7 +393,7 @@ def test_a_lost_create_that_did_not_happen_is_made_again_from_the_record_the_sea
         monkeypatch.setattr(src, "get", counted_get)
         report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
         monkeypatch.undo()
-    assert reads == [lost.ref] * SETTLE_ROUNDS, "one read per settling round, none to create again"
+    assert reads == [], "no read of the source by id, in any settling round"
     assert [f["source"] for f in report.failures] == [str(lost.ref)], "it lost its answer every time"
     assert len(leads(ax)) == 2
 
@@ -370,3 +418,24 @@ def test_an_update_whose_answer_was_lost_is_reported_and_sent_again(
     assert "sent again on the next run" in first.failures[0]["reason"]
     assert (second.kinds["contact"].updated, second.failures) == (1, [])
     assert [c.last_name for c in leads(ax)].count("Renamed") == 1
+
+
+def test_an_earlier_lost_create_that_cannot_be_searched_for_holds_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier unconfirmed create whose body cannot be built now is reported; the checkpoint stays before it."""
+    ep, ax = source(4), make_sandbox("activix")
+    with connect(ep) as src, connect(ax) as dst:
+        owned = next(c for c in src.list("contact") if c.owners)  # type: ignore[attr-defined]
+        with monkeypatch.context() as patched:
+            patched.setattr(migrate_module, "SETTLE_ROUNDS", 0)
+            patched.setattr(dst, "create", _answer_lost_for(dst, owned.first_name, applied=True))  # type: ignore[attr-defined]
+            migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+        second = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db")  # no users' counterparts
+    state = StateStore(tmp_path / "s.db")
+    checkpoint = state.checkpoint(second.job, "contact")
+    assert [str(i.source) for i in state.pending_intents("activix")] == [str(owned.ref)]
+    state.close()
+    assert any(f["source"] == str(owned.ref) and "could not reconcile" in f["reason"] for f in second.failures)
+    assert checkpoint is not None
+    assert checkpoint < owned.updated_at  # type: ignore[attr-defined]

@@ -41,7 +41,8 @@ app = typer.Typer(
     cls=_Group,
     help="Read and write several real-estate CRMs through one canonical model.",
     epilog="Exit codes: 0 done; 1 records failed (or schema drift); 2 bad usage; "
-    "3 a CRM could not be reached or refused the credentials; 130 interrupted. --debug shows tracebacks.",
+    "3 a CRM could not be reached or refused the credentials; 4 another run holds the job; 130 interrupted. "
+    "--debug shows tracebacks.",
     no_args_is_help=True,
     # Plain help: rich's shows "<bool>" after every flag.
     rich_markup_mode=None,

@@ -12,9 +12,11 @@ from crmbridge.errors import (
     CrmBridgeError,
     InvalidIdError,
     InvalidResponseError,
+    JobLocked,
     MappingError,
     NotFoundError,
     PermissionDeniedError,
+    RunInterrupted,
     UnsupportedKind,
     UnsupportedOperation,
 )
@@ -22,6 +24,7 @@ from crmbridge.errors import (
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
     "EXIT_UNREACHABLE",
     "EXIT_USAGE",
     "SANDBOX_EXTRA_HINT",
@@ -36,6 +39,8 @@ EXIT_USAGE = 2
 """Bad usage: an option, argument, file or kind that cannot be used."""
 EXIT_UNREACHABLE = 3
 """A CRM (or the state store's server) could not be reached, or refused the credentials."""
+EXIT_LOCKED = 4
+"""Another run holds the job (a migration or feed of the same pair runs elsewhere)."""
 EXIT_INTERRUPTED = 130
 """Interrupted by Ctrl-C."""
 
@@ -97,6 +102,13 @@ def explain(error: BaseException, meta: dict[str, Any]) -> tuple[int, str, str |
         return EXIT_INTERRUPTED, "interrupted", meta.get("resume_hint")
     if isinstance(error, UserError):
         return error.code, error.message, error.hint
+    if isinstance(error, JobLocked):
+        return EXIT_LOCKED, f"{error} (--wait SECONDS)", None
+    if isinstance(error, RunInterrupted):
+        cause = error.__cause__
+        _, message, hint = _api(cause, meta) if isinstance(cause, APIError) else (EXIT_UNREACHABLE, str(error), None)
+        resume = "re-run to resume: run the same command again, what was moved is not moved twice"
+        return EXIT_UNREACHABLE, message, f"{hint}; then {resume}" if hint else resume
     if isinstance(error, APIError):
         return _api(error, meta)
     if isinstance(error, UnsupportedKind | InvalidIdError | UnsupportedOperation):

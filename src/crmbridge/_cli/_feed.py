@@ -39,6 +39,12 @@ def feed_command(
         str | None, typer.Option(metavar="URL", help="POST each change here (signed CloudEvents).")
     ] = None,
     secret_env: Annotated[str | None, typer.Option(metavar="NAME", help="Variable holding the webhook secret.")] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS", help="Seconds to wait for another run of the same job (default: refuse at once).", min=0
+        ),
+    ] = 0.0,
     from_seq: Annotated[
         int | None, typer.Option(metavar="N", help="'feed replay': re-deliver from this seq.", min=1)
     ] = None,
@@ -72,6 +78,7 @@ def feed_command(
                 state=store,
                 kinds=chosen,
                 full_scan=full_scan,
+                wait=wait,
             )
         finally:
             store.close()

@@ -7,7 +7,14 @@ from typing import Any
 from crmbridge._cli._errors import EXIT_UNREACHABLE, UserError
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
-from crmbridge.errors import APIConnectionError, AuthenticationError, InvalidResponseError, NotFoundError
+from crmbridge.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    InvalidResponseError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
 
 __all__ = ["CircuitOpen", "GuardedConnection", "preflight"]
 
@@ -84,4 +91,9 @@ def preflight(connection: Connection, kinds: list[str], flags: tuple[str, str]) 
             f"check {flags[1]} (or CRMBRIDGE_{system.upper()}_BASE_URL); Activix's ends in /v2, "
             "and 'crmbridge sandbox serve' prints the URL to use",
             code=EXIT_UNREACHABLE,
+        ) from None
+    except (ServerError, RateLimitError) as error:
+        # Still failing after its retries: nothing was moved, so trying later loses nothing.
+        raise UserError(
+            f"{connection.system} is not answering: {error}", "re-run to resume once it answers", code=EXIT_UNREACHABLE
         ) from None

@@ -124,6 +124,12 @@ def migrate_command(
     preflight: Annotated[
         bool, typer.Option(help="Check both CRMs answer and take the tokens before moving records.")
     ] = True,
+    wait: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS", help="Seconds to wait for another run of the same job (default: refuse at once).", min=0
+        ),
+    ] = 0.0,
 ) -> None:
     """Move records from one CRM to another (resumable: run it again to go on; see the README)."""
     from crmbridge._cli._guard import CircuitOpen, GuardedConnection
@@ -159,6 +165,7 @@ def migrate_command(
                 conversions,
                 dry_run,
                 full_scan,
+                wait,
             )
         except CircuitOpen as error:
             hint = "run the same command again once it answers: the migration resumes where it stopped"
@@ -182,7 +189,15 @@ def _preflight(ends: dict[str, Any], kinds: list[str]) -> None:
 
 
 def _run(
-    src: Any, dst: Any, store: Any, kinds: list[str], links: Any, conversions: Any, dry_run: bool, full_scan: bool
+    src: Any,
+    dst: Any,
+    store: Any,
+    kinds: list[str],
+    links: Any,
+    conversions: Any,
+    dry_run: bool,
+    full_scan: bool,
+    wait: float,
 ) -> Any:
     from crmbridge._cli._progress import progress_bars, source_totals
     from crmbridge.sync import migrate
@@ -200,6 +215,7 @@ def _run(
             links=links,
             conversions=conversions,
             progress=progress,
+            wait=wait,
         )
 
 

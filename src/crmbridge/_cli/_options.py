@@ -108,8 +108,7 @@ def _credentials(system: str, token: str | None, base_url: str | None, flags: tu
     if not token:
         raise UserError(f"{system}: no token", f"give {flags[0]} or set {prefix}TOKEN")
     if not base_url:
-        hint = f"give {flags[1]} or set {prefix}BASE_URL (a sandbox prints its URL: crmbridge sandbox serve {system})"
-        raise UserError(f"{system}: no base URL", hint)
+        return {"token": token}  # a CRM whose client has no default base URL says so: see open_connection
     if not base_url.startswith(("http://", "https://")):
         raise UserError(f"{system}: the base URL must start with http:// or https://", f"check {flags[1]}")
     return {"token": token, "base_url": base_url}
@@ -134,6 +133,12 @@ def open_connection(
     try:
         return connect(system, **credentials, **(extra | (overrides or {})))
     except TypeError as error:
+        if "base_url" in str(error):
+            prefix = f"CRMBRIDGE_{system.upper()}_"
+            hint = (
+                f"give {flags[1]} or set {prefix}BASE_URL (a sandbox prints its URL: crmbridge sandbox serve {system})"
+            )
+            raise UserError(f"{system}: no base URL", hint) from None
         unknown = re.search(r"unexpected keyword argument '(\w+)'", str(error))
         if unknown:
             raise UserError(

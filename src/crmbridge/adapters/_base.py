@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from crmbridge.canonical import Record, Ref
+from crmbridge.canonical import CustomFieldDef, Record, Ref
 from crmbridge.errors import MappingError, UnresolvedReference, UnsupportedKind
 
 __all__ = ["Adapter", "BatchFailure", "BatchResult", "Resolver"]
@@ -75,6 +75,14 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     def unsupported(self, record: Record) -> list[str]:
         """Canonical field paths of ``record`` holding a value this CRM cannot store."""
+
+    def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
+        """This CRM's custom field definitions by canonical kind, read from ``Connection.lookups()``.
+
+        Field mappings are checked against them. A CRM without custom fields has none (the default).
+        """
+        del lookups
+        return {}
 
     # -- shared behaviour --------------------------------------------------------------------
 

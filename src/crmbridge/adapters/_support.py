@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 import re
 import typing
-import weakref
 from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -20,8 +19,6 @@ from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.dispatch import StructureHook
 from cattrs.errors import BaseValidationError
 from cattrs.gen import make_dict_structure_fn
-from pydantic_core import CoreSchema
-from pydantic_core import core_schema as cs
 
 from crmbridge.canonical import Ref
 from crmbridge.errors import MappingError
@@ -30,9 +27,6 @@ from crmbridge.http import ItemReader, listed_item  # re-exported: adapters read
 __all__ = [
     "ItemReader",
     "build_canonical",
-    "generic_hook_kind",
-    "native_schema",
-    "register_native_schema",
     "int_id_ref",
     "int_ref",
     "item_reader",
@@ -41,7 +35,6 @@ __all__ = [
     "raw_item_reader",
     "pydantic_error_path",
     "ref_int_id",
-    "strict_primitive_schema",
     "structure",
     "unknown_fields",
     "wire_field_names",
@@ -76,63 +69,11 @@ def _strict_bool(value: Any, _: type) -> bool:
     return value
 
 
-_PRIMITIVE_SCHEMAS: dict[Callable[[Any, type], Any], CoreSchema] = {
-    _strict_int: cs.int_schema(strict=True),
-    _strict_float: cs.float_schema(strict=True, allow_inf_nan=False),
-    _strict_str: cs.str_schema(strict=True),
-    _strict_bool: cs.bool_schema(strict=True),
-}
 _EXACT_TYPES: dict[Callable[[Any, type], Any], type] = {
     _strict_int: int,
     _strict_str: str,
     _strict_bool: bool,
 }
-
-HookKind = Literal["optional", "list", "object", "other"]
-_HOOK_KINDS: weakref.WeakKeyDictionary[Callable[..., Any], HookKind] = weakref.WeakKeyDictionary()
-
-
-def strict_primitive_schema(hook: Callable[..., Any]) -> CoreSchema | None:
-    """The pydantic-core schema accepting exactly what a strict primitive hook accepts, else None."""
-    return _PRIMITIVE_SCHEMAS.get(hook)
-
-
-_NATIVE_SCHEMAS: weakref.WeakKeyDictionary[Callable[..., Any], CoreSchema] = weakref.WeakKeyDictionary()
-
-
-def register_native_schema(hook: Callable[..., Any], schema: CoreSchema) -> None:
-    """Declare a pydantic-core schema that does natively what an adapter's structure ``hook`` does.
-
-    The schema may refuse more than the hook (the converter then decides), but whatever it
-    accepts must come out as the hook would return it: each registration has a property test
-    (``tests/adapters/test_fastwire.py``).
-    """
-    _NATIVE_SCHEMAS[hook] = schema
-
-
-def native_schema(hook: Callable[..., Any]) -> CoreSchema | None:
-    """The schema registered for ``hook`` with :func:`register_native_schema`, else None."""
-    return _NATIVE_SCHEMAS.get(hook)
-
-
-def generic_hook_kind(hook: Callable[..., Any], tp: Any) -> tuple[HookKind, Any]:
-    """What a hook of the strict converter does with ``tp``, and the inner type where there is one.
-
-    ``optional`` (``T | None``, T returned), ``list`` (``list[T]``, JSON arrays only), ``object``
-    (an attrs class, JSON objects only), or ``other`` (a hook of its own, to be called as it is).
-    """
-    kind = _HOOK_KINDS.get(hook)
-    if kind is None and getattr(hook, "__func__", None) is cattrs.BaseConverter._structure_optional:
-        kind = "optional"
-    if kind == "optional":
-        args = typing.get_args(tp)
-        if len(args) == 2 and type(None) in args:
-            return kind, args[0] if args[1] is type(None) else args[1]
-    elif kind == "list" and typing.get_origin(tp) is list:
-        return kind, typing.get_args(tp)[0]
-    elif kind == "object" and attrs.has(tp) and typing.get_origin(tp) is None:
-        return kind, None
-    return "other", None
 
 
 def _strict_list_factory(type_: Any, converter: cattrs.Converter) -> StructureHook:
@@ -155,9 +96,7 @@ def _strict_list_factory(type_: Any, converter: cattrs.Converter) -> StructureHo
             return list(value)
         return structure_list(value, cls)
 
-    hook = structure_list if exact is None or typing.get_origin(type_) is not list else structure_exact_list
-    _HOOK_KINDS[hook] = "list"
-    return hook
+    return structure_list if exact is None or typing.get_origin(type_) is not list else structure_exact_list
 
 
 def _strict_object_factory(type_: Any, converter: cattrs.Converter) -> StructureHook:
@@ -170,7 +109,6 @@ def _strict_object_factory(type_: Any, converter: cattrs.Converter) -> Structure
             raise TypeError(f"expected a JSON object, got {type(value).__name__}")
         return structure_fields(value, cls)
 
-    _HOOK_KINDS[structure_object] = "object"
     return structure_object
 
 
@@ -184,7 +122,6 @@ def _optional_primitive(hook: Callable[[Any, type], Any], tp: type) -> Structure
             return value
         return hook(value, tp)
 
-    _HOOK_KINDS[structure_optional] = "optional"
     return structure_optional
 
 
@@ -200,9 +137,7 @@ def make_strict_converter() -> cattrs.Converter:
     - detailed validation is on, so errors carry the field path.
 
     ``T | None`` of a primitive and ``list[int]`` / ``list[str]`` / ``list[bool]`` have hooks of
-    their own that skip cattrs' per-call dispatch (same results, same errors). The hooks are
-    also the rules :class:`crmbridge.adapters._fastwire.WireReader` compiles (see
-    :func:`strict_primitive_schema` and :func:`generic_hook_kind`).
+    their own that skip cattrs' per-call dispatch (same results, same errors).
 
     Each adapter's ``wire.make_converter()`` starts from this and registers its own hooks.
     """

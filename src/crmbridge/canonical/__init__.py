@@ -5,6 +5,12 @@ No adapter is imported here: the canonical model knows nothing of any CRM.
 
 from crmbridge.canonical._base import CanonicalModel, UtcDateTime
 from crmbridge.canonical._custom_fields import CUSTOM_FIELD_TYPES, CustomFieldType, CustomFieldValue, Money
+from crmbridge.canonical._field_convert import (
+    Converted,
+    CustomFieldDef,
+    CustomValueConversionError,
+    convert_custom_value,
+)
 from crmbridge.canonical._records import (
     RECORD_TYPES,
     Activity,
@@ -42,8 +48,11 @@ __all__ = [
     "CanonicalModel",
     "Channel",
     "Contact",
+    "Converted",
+    "CustomFieldDef",
     "CustomFieldType",
     "CustomFieldValue",
+    "CustomValueConversionError",
     "Direction",
     "EmailAddress",
     "EmailMessage",
@@ -62,6 +71,7 @@ __all__ = [
     "UtcDateTime",
     "Video",
     "check_schemas",
+    "convert_custom_value",
     "render_schemas",
     "write_schemas",
 ]

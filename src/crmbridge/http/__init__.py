@@ -12,7 +12,7 @@ from crmbridge.http._paging import (
     fetch_numbered_pages,
     listed_item,
 )
-from crmbridge.http._ratelimit import RateLimiter
+from crmbridge.http._ratelimit import RateLimiter, SharedRateLimit
 from crmbridge.http._redact import SENSITIVE_QUERY_KEYS, redact_url
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
 
@@ -30,6 +30,7 @@ __all__ = [
     "PagedList",
     "PagedSpec",
     "RateLimiter",
+    "SharedRateLimit",
     "RequestSpec",
     "RetryPolicy",
     "SyncAPIClient",

@@ -27,7 +27,7 @@ from crmbridge.errors import (
 from crmbridge.http._body import encode_json_body
 from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
 from crmbridge.http._paging import AsyncPager, Page, SyncPager
-from crmbridge.http._ratelimit import RateLimiter
+from crmbridge.http._ratelimit import RateLimiter, SharedRateLimit
 from crmbridge.http._redact import redact_url
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
 
@@ -55,7 +55,7 @@ class _ClientCore:
         token: str,
         timeout: float | httpx.Timeout = 30.0,
         retry: RetryPolicy | None = None,
-        rate_limit: float | None = None,
+        rate_limit: float | SharedRateLimit | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         if not token:
@@ -67,7 +67,9 @@ class _ClientCore:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
+        self.rate_limiter: RateLimiter | SharedRateLimit | None = (
+            rate_limit if isinstance(rate_limit, SharedRateLimit) else RateLimiter(rate_limit) if rate_limit else None
+        )
         self._token = token
         self._headers = {
             "Authorization": f"Bearer {token}",
@@ -78,6 +80,11 @@ class _ClientCore:
     def __repr__(self) -> str:
         # The token never appears: not here, not in errors, not in logged URLs.
         return f"{type(self).__name__}(base_url={self.base_url!r}, token='***')"
+
+    def _share_refusal(self, error: APIError) -> None:
+        """A 429 pauses every client of a shared rate limit (a local one just lets the retry wait)."""
+        if isinstance(self.rate_limiter, SharedRateLimit) and getattr(error, "status_code", None) == 429:
+            self.rate_limiter.pause(getattr(error, "retry_after", None))
 
     # -- interpreting answers ------------------------------------------------------------------
 
@@ -276,7 +283,7 @@ class SyncAPIClient(_ClientCore):
         token: str,
         timeout: float | httpx.Timeout = 30.0,
         retry: RetryPolicy | None = None,
-        rate_limit: float | None = None,
+        rate_limit: float | SharedRateLimit | None = None,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         verify: bool = True,
@@ -321,6 +328,7 @@ class SyncAPIClient(_ClientCore):
                 except APIError as error:
                     if delete.already_done(error):
                         return None
+                    self._share_refusal(error)
                     raise
         raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
 
@@ -369,7 +377,7 @@ class AsyncAPIClient(_ClientCore):
         token: str,
         timeout: float | httpx.Timeout = 30.0,
         retry: RetryPolicy | None = None,
-        rate_limit: float | None = None,
+        rate_limit: float | SharedRateLimit | None = None,
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: bool = True,
@@ -403,6 +411,7 @@ class AsyncAPIClient(_ClientCore):
                 except APIError as error:
                     if delete.already_done(error):
                         return None
+                    self._share_refusal(error)
                     raise
         raise AssertionError("unreachable: stamina raises the last error")  # pragma: no cover
 

@@ -6,8 +6,25 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "SharedRateLimit"]
+
+
+@runtime_checkable
+class SharedRateLimit(Protocol):
+    """A rate limit kept outside the client (shared by processes), given to a client as ``rate_limit=``.
+
+    ``wait``/``wait_async`` block until the caller may send; ``pause`` is told when the CRM answered
+    429 with ``Retry-After`` (``seconds``, None when absent), so that every client drawing on the same
+    budget holds off, not only the one that was refused.
+    """
+
+    def wait(self) -> None: ...
+
+    async def wait_async(self) -> None: ...
+
+    def pause(self, seconds: float | None) -> None: ...
 
 
 class RateLimiter:

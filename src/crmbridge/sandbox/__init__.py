@@ -27,6 +27,7 @@ from crmbridge.sandbox._sandbox import (
 from crmbridge.sandbox._seed import SEED_EPOCH, SeedData
 from crmbridge.sandbox._serve import LOOPBACK_HOSTS, serve, serve_in_thread
 from crmbridge.sandbox._store import DocumentStore
+from crmbridge.sandbox._tenants import SandboxTenants, serve_sandbox_tenants
 from crmbridge.sandbox._transport import SandboxTransport
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "FaultConfig",
     "FaultInjector",
     "Sandbox",
+    "SandboxTenants",
     "SandboxFactory",
     "SandboxTransport",
     "SeedData",
@@ -51,5 +53,6 @@ __all__ = [
     "read_json_body",
     "serve",
     "serve_in_thread",
+    "serve_sandbox_tenants",
     "wrap_with_faults",
 ]

@@ -40,7 +40,8 @@ from typing import IO, Any
 
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
-from crmbridge.errors import UnsupportedOperation
+from crmbridge.errors import APIError, AuthenticationError, PermissionDeniedError, RunInterrupted, UnsupportedOperation
+from crmbridge.sync._lease import Lease
 from crmbridge.sync._migrate import OVERLAP, changed_at, fingerprint
 from crmbridge.sync._state import FeedChange, LogEntry, StateStore
 
@@ -243,24 +244,35 @@ def feed(
     kinds: Sequence[str] | None = None,
     name: str | None = None,
     full_scan: bool = False,
+    wait: float = 0.0,
 ) -> FeedReport:
     """Append every change of ``kinds`` (default: all the CRM has) to ``output`` as NDJSON lines.
 
     ``output`` is a text stream or a file path (appended to). See the module docstring for what a
     run emits and what it promises across crashes.
+
+    One run per feed at a time: the run holds the lease of ``feed <name>`` in the state store;
+    another run of the same feed waits ``wait`` seconds for it, then raises
+    :class:`~crmbridge.errors.JobLocked` naming the holder. A read that fails after its retries
+    raises :class:`~crmbridge.errors.RunInterrupted` (what was emitted stays emitted).
     """
     store = state if isinstance(state, StateStore) else StateStore(state)
     feed_name = name or f"feed:{connection.system}"
     chosen = list(kinds) if kinds is not None else sorted(connection.adapter.kinds)
     try:
-        if isinstance(output, str | Path):
-            path = Path(output)
-            store.feed_recover(feed_name, _last_seq_in(path))
-            _drop_cut_line(path)
-            with path.open("a", encoding="utf-8") as sink:
-                return _run(connection, store, feed_name, sink, chosen, full_scan)
-        store.feed_recover(feed_name, None)
-        return _run(connection, store, feed_name, output, chosen, full_scan)
+        with Lease(store, f"feed {feed_name}", wait=wait):
+            if isinstance(output, str | Path):
+                path = Path(output)
+                store.feed_recover(feed_name, _last_seq_in(path))
+                _drop_cut_line(path)
+                with path.open("a", encoding="utf-8") as sink:
+                    return _run(connection, store, feed_name, sink, chosen, full_scan)
+            store.feed_recover(feed_name, None)
+            return _run(connection, store, feed_name, output, chosen, full_scan)
+    except (AuthenticationError, PermissionDeniedError):
+        raise  # not a read that ran out of retries: the credentials are what to fix
+    except APIError as error:
+        raise RunInterrupted(feed_name, error) from error
     finally:
         if store is not state:
             store.close()

@@ -3,28 +3,36 @@
 How a run goes, kind by kind in dependency order (contacts before the records that refer to
 them):
 
-1. **Reconcile** creates that an earlier run started and never confirmed (a crash, a kill, an
-   ambiguous network failure): the target is searched for a record matching what would have
-   been written (a fingerprint search: every field of the create body equal); found, it is
-   linked; not found, the intent is dropped and the record is created again below.
-2. **Read** the source: everything on the first run, then only what changed since the
+1. **Read** the source: everything on the first run, then only what changed since the
    checkpoint (minus an overlap window), where the source can filter by update time.
-3. **Write** each record: unchanged ones (same content fingerprint as last written) are
+2. **Write** each record: unchanged ones (same content fingerprint as last written) are
    skipped; linked ones are updated in place; new ones are created after recording the intent,
    and linked when the create is confirmed. References go through the crosswalk: a record whose
    reference has no counterpart yet is not written with a dangling id but recorded as a failure.
-3b. **Settle** the creates of this run that failed ambiguously (sent, answer lost): the target is
-   searched for them as in step 1, and those certainly not created are created again, a few rounds
-   at most, before the next kind starts (its records may refer to these).
+   A record with an unconfirmed create of an earlier run (a crash, a kill, an ambiguous network
+   failure) is not written: after the read it is settled as in step 3 (once), then written if
+   the create did not happen. Those the read did not return are read by id, or, from a CRM that
+   cannot read one record by id (Activix communications), by one full listing.
+3. **Settle** the unconfirmed creates (sent, answer lost): the target is searched for a record
+   holding what the create would have written (:func:`holds`: compared the way the target
+   stores it, so a ``null`` it stores as ``false``, or keys it adds as ``null``, still match);
+   found, it is linked; not found, the create certainly did not happen and is sent again from
+   the source record already in hand (no read of the source), a few rounds at most, before the
+   next kind starts (its records may refer to these).
 4. **Checkpoint**: the high-water mark moves to the newest source update that was handled, but
    never past a record that failed, so the next run tries it again.
 
 ``dry_run=True`` reads and translates everything and writes nothing (neither the target nor the
 state store).
+
+A read that fails after its retries (the source's listing, the target's search) stops the run
+with :class:`~crmbridge.errors.RunInterrupted`: what was moved stays linked, checkpoints stay
+where they were, unconfirmed creates keep their intents, so running again resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import Counter
@@ -33,14 +41,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crmbridge._connection import Connection
 from crmbridge.canonical import Record, Ref
-from crmbridge.errors import AmbiguousWriteError, APIError, CrmBridgeError, MappingError, UnsupportedOperation
+from crmbridge.errors import (
+    AmbiguousWriteError,
+    APIError,
+    AuthenticationError,
+    CrmBridgeError,
+    MappingError,
+    PermissionDeniedError,
+    RunInterrupted,
+    UnsupportedOperation,
+)
 from crmbridge.sync._convert import CONVERSIONS, Conversion
+from crmbridge.sync._field_mapping import FieldMapping, LineStats, ResolvedFieldMapping
+from crmbridge.sync._lease import Lease
 from crmbridge.sync._state import StateStore
 
-__all__ = ["KIND_ORDER", "KindReport", "MigrationReport", "changed_fields", "content_of", "fingerprint", "migrate"]
+__all__ = [
+    "KIND_ORDER",
+    "KindReport",
+    "MigrationReport",
+    "changed_fields",
+    "content_of",
+    "fingerprint",
+    "holds",
+    "migrate",
+]
 
 KIND_ORDER: tuple[str, ...] = ("contact", "event", "task", "activity")
 """Kinds in dependency order: records that others refer to come first."""
@@ -73,6 +102,28 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> set[
     if before is None:
         return None
     return {name for name, value in after.items() if before.get(name) != value}
+
+
+_UNSET: tuple[Any, ...] = (None, False, "", [], {})
+"""What a CRM may store for a value a create left ``null``: its default, or nothing."""
+
+
+def holds(stored: Any, sent: Any) -> bool:
+    """Whether ``stored`` (a body read back from the target) holds what ``sent`` (a create body) wrote.
+
+    Compared the way CRMs store what they are given: a ``null`` sent may come back as the
+    field's default (EstatePrime stores ``is_lead: null`` as ``false``); keys the CRM adds to an
+    object are not part of what was sent (Rechat task associations come back with ``listing``,
+    ``deal``, ``index``, ``metadata`` set to ``null``); keys the CRM does not return (write-only)
+    cannot be compared. Everything that was sent with a value must be there, equal.
+    """
+    if sent is None:
+        return stored in _UNSET
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        return all(holds(stored[key], value) for key, value in sent.items() if key in stored)
+    if isinstance(sent, list) and isinstance(stored, list):
+        return len(sent) == len(stored) and all(holds(a, b) for a, b in zip(stored, sent, strict=True))
+    return bool(stored == sent)
 
 
 def _field_of(path: str) -> str:
@@ -125,6 +176,8 @@ class MigrationReport:
     kinds: dict[str, KindReport] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     skipped_kinds: dict[str, str] = field(default_factory=dict)
+    field_mapping: dict[str, LineStats] = field(default_factory=dict)
+    """Per field mapping line (``"Available Budget -> Budget"``): values moved, failed, lossy."""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -136,11 +189,55 @@ class MigrationReport:
             "kinds": {kind: report.as_dict() for kind, report in self.kinds.items()},
             "skipped_kinds": self.skipped_kinds,
             "failures": self.failures,
+            "field_mapping": {line: vars(stats) for line, stats in self.field_mapping.items()},
         }
 
     def write_json(self, path: str | Path) -> None:
         """Save the report as a JSON file."""
         Path(path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def resolve_field_mapping(
+    mapping: FieldMapping,
+    source: Connection,
+    target: Connection,
+    *,
+    store: StateStore | None = None,
+    dry_run: bool = False,
+    kinds: Sequence[str] | None = None,
+) -> ResolvedFieldMapping:
+    """``mapping`` checked against the live custom field definitions of both ends (before any write).
+
+    With ``create_missing``, the source's custom fields that no line names and the target lacks
+    are defined in the target first (same name, the target's type for the values) and linked in
+    the crosswalk of ``store``, so a later run finds them again; a dry run defines nothing and
+    maps nothing to them. Only ``kinds`` (default: all) get fields defined; a target that cannot
+    define them raises :class:`FieldMappingError`.
+    """
+    source_defs, target_defs = source.custom_field_defs(), target.custom_field_defs()
+    if mapping.create_missing and not dry_run:
+        for kind, definition in mapping.unmapped_sources(source_defs, target_defs):
+            if kinds is not None and kind not in kinds:
+                continue
+            try:
+                created = target.create_custom_field_def(kind, definition.name, definition.type, definition.options)
+            except UnsupportedOperation as error:
+                raise mapping.error(0, f"create_missing: {error}") from None
+            target_defs.setdefault(kind, []).append(created)
+            if store is not None:
+                store.link(definition.ref, created.ref, fingerprint="custom-field-def")
+    return mapping.resolve(
+        source_system=source.system,
+        target_system=target.system,
+        source_defs=source_defs,
+        target_defs=target_defs,
+    )
+
+
+def _account_zone(connection: Connection) -> ZoneInfo | None:
+    # Date <-> datetime conversions happen in the account's zone: EstatePrime's adapter knows it.
+    name = getattr(connection.adapter, "timezone", None)
+    return ZoneInfo(name) if isinstance(name, str) else None
 
 
 def _ordered(kinds: Iterable[str]) -> list[str]:
@@ -165,10 +262,16 @@ class _Run:
         dry_run: bool,
         progress: Progress | None,
         links: Mapping[Ref, Ref],
+        lease: Lease | None = None,
         full_scan: bool = False,
     ) -> None:
         self.links = links
         self.full_scan = full_scan
+        self.planned: dict[Ref, Ref] = {}
+        """Dry run: the placeholder target Ref of each record it would have created (later records refer to them)."""
+        self.lease = lease
+        self.fields: ResolvedFieldMapping | None = None
+        self.zone: ZoneInfo | None = None
         self.convert: Conversion | None = None
         self.started = datetime.now(UTC)
         self.source = source
@@ -180,9 +283,15 @@ class _Run:
         self.target_kind = ""
         """What the kind being moved becomes in the target (itself, or what CONVERSIONS makes it)."""
         self.unsettled: dict[Ref, datetime | None] = {}
-        """This kind's creates that failed ambiguously in this run, with their source change time."""
-        self.planned: dict[Ref, Ref] = {}
-        """Dry run: the placeholder target Ref of each record it would have created (later records refer to them)."""
+        """This kind's unconfirmed creates (of this run or earlier ones), with their source change time."""
+        self.in_hand: dict[Ref, Record] = {}
+        """The source records of :attr:`unsettled`, as read: settling them needs no read of the source."""
+        self.earlier: dict[Ref, Record] = {}
+        """This kind's source records whose create an earlier run started and never confirmed."""
+
+    def resolve_here(self, ref: Ref) -> Ref | None:
+        """The target's counterpart of ``ref`` (for user and contact custom fields)."""
+        return self.resolve(ref, self.target.system)
 
     def resolve(self, ref: Ref, system: str) -> Ref | None:
         """Fixed counterparts first (users, offices: ``links=``), then the crosswalk of moved records."""
@@ -197,10 +306,9 @@ class _Run:
         """Move ``kind``; with ``into``, each record is converted to that kind first (CONVERSIONS)."""
         self.convert = CONVERSIONS[(kind, into)] if into is not None else None
         self.target_kind = into or kind
-        self.unsettled = {}
+        self.unsettled, self.in_hand, self.earlier = {}, {}, {}
         counts = self.report.kinds.setdefault(kind, KindReport())
-        if not self.dry_run:
-            self.reconcile(kind, counts)
+        waiting = set() if self.dry_run else self.earlier_intents(kind)
         since = None if self.full_scan else self.state.checkpoint(self.report.job, kind)
         newest: datetime | None = since
         oldest_failure: datetime | None = None
@@ -209,10 +317,17 @@ class _Run:
             if self.progress is not None:
                 self.progress(kind, counts.read)
             changed = changed_at(record)
-            if not self.write(kind, record, counts) and changed is not None:
+            if record.ref in waiting:  # created by an earlier run, maybe: settled below, not created again
+                waiting.discard(record.ref)
+                self.wait_for_settling(record)
+            elif not self.write(kind, record, counts) and changed is not None:
                 oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
             if changed is not None and (newest is None or changed > newest):
                 newest = changed
+        self.fetch_unread(kind, counts, waiting)
+        for changed in self.settle_earlier(kind, counts):
+            if changed is not None:
+                oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
         for changed in self.settle(kind, counts):
             if changed is not None:
                 oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
@@ -223,25 +338,69 @@ class _Run:
         if not self.dry_run and mark is not None and mark != since:
             self.state.set_checkpoint(self.report.job, kind, mark)
 
-    def settle(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
-        """Settle this run's ambiguous creates before the next kind (which may refer to them).
+    def settle_earlier(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
+        """Settle the earlier runs' unconfirmed creates once; the change times of those left unsettled."""
+        not_created = self.reconcile(kind, counts, self.earlier)
+        for source, record in self.earlier.items():
+            if source in not_created:
+                if not self.write(kind, record, counts):
+                    yield changed_at(record)
+            elif self.state.target_of(source, self.target.system) is None:
+                yield changed_at(record)  # it could not be searched for (reported): the intent waits
 
-        Each round searches the target for the unconfirmed creates; those not found certainly did
-        not happen and are created again from the source record the search read. What is still unsettled
-        after :data:`SETTLE_ROUNDS` is reported as failed (the intent stays for the next run); the
+    def earlier_intents(self, kind: str) -> set[Ref]:
+        """The source records of ``kind`` whose create an earlier run started and never confirmed."""
+        return {
+            intent.source
+            for intent in self.state.pending_intents(self.target.system)
+            if intent.source.system == self.source.system and intent.kind == kind
+        }
+
+    def wait_for_settling(self, record: Record) -> None:
+        assert record.ref is not None
+        self.earlier[record.ref] = record
+
+    def fetch_unread(self, kind: str, counts: KindReport, refs: set[Ref]) -> None:
+        """Read the source records of earlier intents the read did not return (outside its window).
+
+        By id where the CRM can; a CRM that cannot (Activix communications are only listed
+        through their lead) is listed once in full instead.
+        """
+        listed: dict[Ref, Record] | None = None
+        for ref in sorted(refs, key=str):
+            try:
+                try:
+                    record = self.source.get(kind, ref)
+                except UnsupportedOperation:
+                    if listed is None:
+                        listed = {r.ref: r for r in _list_with_fallback(self.source, kind, [{}]) if r.ref is not None}
+                    if ref not in listed:
+                        raise
+                    record = listed[ref]
+            except (CrmBridgeError, ValueError) as error:
+                self.fail(kind, counts, ref, f"could not reconcile an unconfirmed create: {_reason(error)}")
+                continue
+            self.wait_for_settling(record)
+
+    def settle(self, kind: str, counts: KindReport) -> Iterator[datetime | None]:
+        """Settle the unconfirmed creates before the next kind (which may refer to them).
+
+        Each round searches the target for them; those not found certainly did not happen and are
+        created again from the source record in hand. What is still unsettled after
+        :data:`SETTLE_ROUNDS` is reported as failed (the intent stays for the next run); the
         change times of those records are yielded so the checkpoint stays before them.
         """
         for _ in range(SETTLE_ROUNDS):
             if not self.unsettled:
                 return
             pending, self.unsettled = self.unsettled, {}
-            not_created = self.reconcile(kind, counts, only=set(pending))
+            not_created = self.reconcile(kind, counts, {source: self.in_hand[source] for source in pending})
             for source, changed in pending.items():
                 if source in not_created:
                     if not self.write(kind, not_created[source], counts):
                         yield changed
                 elif self.state.target_of(source, self.target.system) is None:
-                    yield changed  # the search itself failed (reported): the intent waits for the next run
+                    yield changed  # it could not be searched for (reported): the intent waits for the next run
         for source, changed in self.unsettled.items():
             reason = "the create failed ambiguously and could not be settled in this run"
             self.fail(kind, counts, source, f"{reason} (will be reconciled on the next run)")
@@ -257,10 +416,20 @@ class _Run:
 
     def write(self, kind: str, record: Record, counts: KindReport) -> bool:
         """Create, update or skip ``record``; False when it failed (and was recorded)."""
-        source = record.ref
+        source, original = record.ref, record
         assert source is not None, "records read from a CRM have a ref"
+        if self.lease is not None:
+            self.lease.check()  # a run that lost its job to another run writes nothing more
         if self.convert is not None:
             record, lost = self.convert(record, self.started)
+            for path in lost:
+                counts.dropped_fields[_field_of(path)] += 1
+        if self.fields is not None:
+            try:
+                record, lost = self.fields.apply(record, zone=self.zone, resolve=self.resolve_here)
+            except MappingError as error:
+                self.fail(kind, counts, source, _reason(error))
+                return False
             for path in lost:
                 counts.dropped_fields[_field_of(path)] += 1
         for path in self.target.adapter.unsupported(record):
@@ -281,7 +450,8 @@ class _Run:
             if linked is not None:  # an update: sending the same fields again is harmless
                 self.fail(kind, counts, source, "the update failed ambiguously; it is sent again on the next run")
                 return False
-            self.unsettled[source] = changed_at(record)
+            self.unsettled[source] = changed_at(original)
+            self.in_hand[source] = original
             return True
         except (CrmBridgeError, ValueError) as error:
             self.fail(kind, counts, source, _reason(error))
@@ -328,26 +498,27 @@ class _Run:
 
     # -- exactly once --------------------------------------------------------------------------
 
-    def reconcile(self, kind: str, counts: KindReport, only: set[Ref] | None = None) -> dict[Ref, Record]:
-        """Settle unconfirmed creates (of earlier runs, or ``only`` these); the source records of those not found.
+    def reconcile(self, kind: str, counts: KindReport, records: Mapping[Ref, Record]) -> dict[Ref, Record]:
+        """Settle the unconfirmed creates of ``records`` (source records); those not found in the target.
 
         A create not found in the target certainly did not happen: its intent is dropped, and the
-        record is created again (when it is read, or by :meth:`settle` from the record returned).
+        record is returned to be created again.
         """
+        intents = {
+            intent.source: intent
+            for intent in self.state.pending_intents(self.target.system)
+            if intent.source in records and intent.kind == kind
+        }
         expected: dict[Ref, tuple[Any, dict[str, Any]]] = {}
-        records: dict[Ref, Record] = {}
-        for intent in self.state.pending_intents(self.target.system):
-            if intent.source.system != self.source.system or intent.kind != kind:
-                continue
-            if only is not None and intent.source not in only:
+        for source, record in records.items():
+            if source not in intents:
                 continue
             try:
-                record = records[intent.source] = self.source.get(kind, intent.source)
-                if self.convert is not None:
-                    record = self.convert(record, self.started)[0]
-                expected[intent.source] = (intent, self.target.adapter.from_canonical(record, resolve=self.resolve))
+                converted = self.convert(record, self.started)[0] if self.convert is not None else record
+                body = self.target.adapter.from_canonical(converted, resolve=self.resolve)
+                expected[source] = (intents[source], body)
             except (CrmBridgeError, ValueError) as error:
-                self.fail(kind, counts, intent.source, f"could not reconcile an unconfirmed create: {_reason(error)}")
+                self.fail(kind, counts, source, f"could not reconcile an unconfirmed create: {_reason(error)}")
         if not expected:
             return {}
         since = min(intent.created_at for intent, _ in expected.values()) - OVERLAP
@@ -362,10 +533,11 @@ class _Run:
     def find_in_target(
         self, kind: str, expected: Mapping[Ref, tuple[Any, dict[str, Any]]], since: datetime
     ) -> Iterator[tuple[Ref, Ref]]:
-        """``(source, target)`` for each unconfirmed create found in the target (fingerprint search).
+        """``(source, target)`` for each unconfirmed create found in the target.
 
-        A target record matches when every key of the expected create body that it has holds the
-        same value, and no other source record is linked to it. A time-windowed read comes first;
+        A target record matches when its body :func:`holds` the expected create body, and no
+        other source record is linked to it; where several creates match one record, the one it
+        holds exactly (same bytes) wins. A time-windowed read comes first;
         only if it leaves creates unexplained is the whole kind read, because a window can miss a
         record (an Activix communication is listed through its lead, whose update time may not move):
         concluding "not created" wrongly would create a duplicate.
@@ -378,19 +550,19 @@ class _Run:
                 if candidate.ref is None or candidate.ref in taken:
                     continue
                 body = self.target.adapter.from_canonical(candidate)
-                for source, (_, wanted) in list(left.items()):
-                    if all(body.get(key) == value for key, value in wanted.items() if key in body):
-                        taken.add(candidate.ref)
-                        del left[source]
-                        yield source, candidate.ref
-                        break
+                matching = [source for source, (_, wanted) in left.items() if holds(body, wanted)]
+                exact = [s for s in matching if all(body.get(k) == v for k, v in left[s][1].items() if k in body)]
+                if matching:
+                    source = (exact or matching)[0]
+                    taken.add(candidate.ref)
+                    del left[source]
+                    yield source, candidate.ref
                 if not left:
                     return
 
 
 _UUID_ID_SYSTEMS = frozenset({"rechat"})
 """Systems whose record ids are UUIDs (the others' are integers): a dry run's placeholder ids take that form."""
-
 
 _REF_KINDS = {
     ("activix", "contact"): "lead",
@@ -448,7 +620,9 @@ def migrate(
     progress: Progress | None = None,
     links: Mapping[Ref, Ref] | None = None,
     conversions: Mapping[str, str] | None = None,
+    wait: float = 0.0,
     full_scan: bool = False,
+    field_mapping: FieldMapping | None = None,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
 
@@ -457,20 +631,62 @@ def migrate(
     referred to, such as users (``{Ref("estateprime", "user", "3"): Ref("activix", "user", "77")}``).
     ``conversions`` maps a kind the target lacks to one it has (``{"event": "task"}``: see
     :mod:`crmbridge.sync._convert` for the policy); without it such kinds are skipped and said so.
-    Running again resumes: what was moved is not moved twice, what changed is updated, what failed
+    ``field_mapping`` (a parsed mapping file, :mod:`crmbridge.sync._field_mapping`) moves custom
+    field values into the target's fields; it is checked against both ends' live definitions
+    before any write (:class:`~crmbridge.errors.FieldMappingError` naming the line), and the
+    report counts, per line, the values moved, failed and lossy. Running again resumes: what was
+    moved is not moved twice, what changed is updated, what failed
     is tried again. ``full_scan=True`` reads every source record instead of only what changed
     since the last run's checkpoint. See the module docstring.
+
+    One run per pair of CRMs at a time (they share the crosswalk): the run holds the lease of
+    ``migrate <source>-><target>`` in the state store; another run of it waits ``wait`` seconds
+    for it, then raises :class:`~crmbridge.errors.JobLocked` naming the holder. A dry run takes
+    no lease. A read that fails after its retries raises :class:`~crmbridge.errors.RunInterrupted`.
     """
     if source.system == target.system:
         raise ValueError("source and target are the same system; crmbridge migrates between CRMs")
     store = state if isinstance(state, StateStore) else StateStore(state)
     chosen = _ordered(kinds if kinds is not None else source.adapter.kinds & target.adapter.kinds)
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
+    lease = None if dry_run else Lease(store, f"migrate {source.system}->{target.system}", wait=wait)
     run = _Run(
-        source, target, store, report, dry_run=dry_run, progress=progress, links=links or {}, full_scan=full_scan
+        source,
+        target,
+        store,
+        report,
+        dry_run=dry_run,
+        progress=progress,
+        links=links or {},
+        lease=lease,
+        full_scan=full_scan,
     )
+    try:
+        with lease or contextlib.nullcontext():
+            _move_all(run, chosen, conversions or {}, field_mapping)
+    except (AuthenticationError, PermissionDeniedError):
+        raise  # not a read that ran out of retries: the credentials are what to fix
+    except APIError as error:
+        raise RunInterrupted(report.job, error) from error
+    finally:
+        if store is not state:
+            store.close()
+    return report
+
+
+def _move_all(
+    run: _Run, chosen: Sequence[str], conversions: Mapping[str, str], field_mapping: FieldMapping | None
+) -> None:
+    source, target, report = run.source, run.target, run.report
+    if field_mapping is not None:
+        writable = [kind for kind in chosen if kind in target.adapter.kinds]
+        run.fields = resolve_field_mapping(
+            field_mapping, source, target, store=run.state, dry_run=run.dry_run, kinds=writable
+        )
+        run.zone = _account_zone(source) or _account_zone(target)
+        report.field_mapping = run.fields.stats
     for kind in chosen:
-        into = (conversions or {}).get(kind)
+        into = conversions.get(kind)
         if kind not in source.adapter.kinds:
             report.skipped_kinds[kind] = f"{source.system} has no {kind}"
         elif kind in target.adapter.kinds:
@@ -480,6 +696,3 @@ def migrate(
         else:
             why = f"{target.system} has no {kind} (convert it: --convert {kind}=..., or conversions= in Python)"
             report.skipped_kinds[kind] = why
-    if store is not state:
-        store.close()
-    return report

@@ -7,9 +7,10 @@ process killed at any point leaves the store consistent.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crmbridge.canonical import Ref
 
-__all__ = ["DeadLetter", "Failure", "FeedChange", "Intent", "LogEntry", "StateStore", "engine_url"]
+__all__ = ["DeadLetter", "Failure", "FeedChange", "Intent", "LeaseHolder", "LogEntry", "StateStore", "engine_url"]
+
+_SCHEMA_LOCK = 0x63726D62
+"""The PostgreSQL advisory lock that serialises schema creation between runs starting at once."""
+SCHEMA_ATTEMPTS = 10
+"""How often a SQLite store tries to create its tables while another process is creating them."""
 
 _metadata = sa.MetaData()
 
@@ -60,6 +66,15 @@ failures = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
+
+leases = sa.Table(
+    "leases",
+    _metadata,
+    sa.Column("job", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(300), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Which run holds each job (a migration, a feed) and until when, unless it renews the lease."""
 
 feed_records = sa.Table(
     "feed_records",
@@ -154,6 +169,14 @@ class Intent:
 
 
 @dataclass(frozen=True)
+class LeaseHolder:
+    """The run holding a job's lease, and when the lease ends unless renewed."""
+
+    holder: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class Failure:
     """A source record a job could not move, with the reason."""
 
@@ -187,6 +210,26 @@ def _tune_sqlite(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_schema(engine: sa.Engine) -> None:
+    """Create the tables that are missing, safely when several runs start at once."""
+    if engine.dialect.name == "postgresql":
+        # Two CREATE TABLE of one name at once fail on PostgreSQL's catalog: one creator at a time.
+        with engine.begin() as db:
+            db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            _metadata.create_all(db)
+        return
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            _metadata.create_all(engine)
+            return
+        except sa.exc.OperationalError:
+            # Another process created a table between the check and the CREATE ("already
+            # exists"), or holds the write lock: its tables are there on the next look.
+            if attempt == SCHEMA_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -201,10 +244,12 @@ class StateStore:
 
     def __init__(self, location: str | Path) -> None:
         self.url = engine_url(location)
-        self.engine = sa.create_engine(self.url, future=True)
+        sqlite_file = self.url.startswith("sqlite")
+        # Concurrent runs wait for SQLite's write lock rather than fail after the default 5 s.
+        self.engine = sa.create_engine(self.url, future=True, connect_args={"timeout": 60} if sqlite_file else {})
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _tune_sqlite)
-        _metadata.create_all(self.engine)
+        _create_schema(self.engine)
 
     def __repr__(self) -> str:
         return f"StateStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -346,6 +391,41 @@ class StateStore:
         with self.engine.connect() as db:
             rows = db.execute(query).all()
         return [Failure(r.job, Ref.parse(r.source), r.kind, r.reason, _aware(r.at)) for r in rows]
+
+    # -- leases --------------------------------------------------------------------------------
+
+    def take_lease(self, job: str, holder: str, ttl: timedelta, *, replacing: str | None = None) -> LeaseHolder:
+        """Take ``job``'s lease if it is free, expired, ``holder``'s or ``replacing``'s; who holds it now.
+
+        One statement (an insert that updates an expired row), so two runs asking at once cannot
+        both get it. ``replacing`` names a holder known to be dead (its process is gone).
+        """
+        now = _now()
+        statement = (
+            postgresql.insert(leases) if self.engine.dialect.name == "postgresql" else sqlite.insert(leases)
+        ).values(job=job, holder=holder, expires_at=now + ttl)
+        statement = statement.on_conflict_do_update(
+            index_elements=["job"],
+            set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
+            where=sa.or_(leases.c.expires_at < now, leases.c.holder.in_([holder, replacing or holder])),
+        )
+        with self.engine.begin() as db:
+            db.execute(statement)
+            row = db.execute(sa.select(leases.c.holder, leases.c.expires_at).where(leases.c.job == job)).one()
+        return LeaseHolder(row.holder, _aware(row.expires_at))
+
+    def renew_lease(self, job: str, holder: str, ttl: timedelta) -> bool:
+        """Extend ``holder``'s lease of ``job``; False when it is no longer theirs."""
+        with self.engine.begin() as db:
+            renewed = db.execute(
+                sa.update(leases).where(leases.c.job == job, leases.c.holder == holder).values(expires_at=_now() + ttl)
+            )
+        return bool(renewed.rowcount)
+
+    def release_lease(self, job: str, holder: str) -> None:
+        """Give ``job``'s lease back (if ``holder`` still has it)."""
+        with self.engine.begin() as db:
+            db.execute(sa.delete(leases).where(leases.c.job == job, leases.c.holder == holder))
 
     # -- feeds ---------------------------------------------------------------------------------
     #

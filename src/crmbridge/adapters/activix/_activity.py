@@ -12,7 +12,7 @@ from crmbridge.adapters._fastwire import WireReader
 from crmbridge.adapters._support import unknown_fields
 from crmbridge.adapters.activix._common import SYSTEM, BodyWriter, activix_ref, build_valid, local_int_id
 from crmbridge.adapters.activix._phones import PhoneNormaliser
-from crmbridge.adapters.activix.wire import Communication, format_datetime
+from crmbridge.adapters.activix.wire import WIRE_SCHEMAS, Communication, format_datetime
 from crmbridge.canonical import Activity, Call
 from crmbridge.canonical._construct import construct
 from crmbridge.errors import MappingError
@@ -34,13 +34,15 @@ class ActivityMapper:
         self.adapter = adapter
         self.converter = converter
         self.phones = phones
-        self.reader: WireReader[Communication] = WireReader(converter, Communication, system=SYSTEM, kind=KIND)
+        self.reader: WireReader[Communication] = WireReader(
+            Communication, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND
+        )
 
     # -- reading --------------------------------------------------------------------------------
 
     def read(self, payload: Mapping[str, Any], *, path: str = "") -> Activity:
         """The Activity of one Communication object (``path`` prefixes error paths)."""
-        # The reader validates the payload once (the converter's rules, compiled): the values
+        # The reader validates the payload once (one native validator): the values
         # below are valid by construction, so the record is built without validating them again.
         wire = self.reader(payload, path)
         extras = unknown_fields(payload, Communication)

@@ -57,8 +57,9 @@ def build(model: type[M], kind: str, data: Mapping[str, Any], *, path: str = "")
 def build_valid(model: type[M], kind: str, data: dict[str, Any], *, path: str = "") -> M:
     """:func:`build` for values already valid (read by the wire reader, Refs from the cache).
 
-    Only ``extras`` is checked (see :func:`crmbridge.canonical._construct.construct`); when it
-    holds something that is not JSON, the error is :func:`build`'s.
+    Records are not validated a second time, only their ``extras`` are checked (see
+    :func:`crmbridge.canonical._construct.construct`); when they hold something that is not
+    JSON, the error is :func:`build`'s.
     """
     try:
         return construct(model, data)

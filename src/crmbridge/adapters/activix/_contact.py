@@ -18,10 +18,11 @@ from crmbridge.adapters.activix._common import (
     local_int_id,
     read_from_activix,
 )
+from crmbridge.adapters.activix._field_defs import FIELD_REF_KIND, NATIVE_TYPES, read_value, write_value
 from crmbridge.adapters.activix._phones import PhoneNormaliser
 from crmbridge.adapters.activix._slots import EMAIL_ALIASES, EMAIL_TYPES, PHONE_ALIASES, PHONE_TYPES, Placement, place
-from crmbridge.adapters.activix.wire import Lead, LeadEmail, LeadPhone
-from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Phone
+from crmbridge.adapters.activix.wire import WIRE_SCHEMAS, Lead, LeadEmail, LeadPhone
+from crmbridge.canonical import Address, Contact, CustomFieldValue, EmailAddress, Lookup, Phone
 from crmbridge.canonical._construct import construct
 from crmbridge.errors import MappingError
 
@@ -85,18 +86,19 @@ class ContactMapper:
         self.converter = converter
         self.phones = phones
         self.default_lead_type = default_lead_type
-        self.reader: WireReader[Lead] = WireReader(converter, Lead, system=SYSTEM, kind=KIND)
+        self.reader: WireReader[Lead] = WireReader(Lead, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND)
 
     # -- reading --------------------------------------------------------------------------------
 
     def read(self, payload: Mapping[str, Any]) -> Contact:
         """The Contact of one Lead object (its embedded communications are not read here)."""
-        # The reader validates the payload once (the converter's rules, compiled): the values
+        # The reader validates the payload once (one native validator): the values
         # below are valid by construction, so the record is built without validating them again.
         wire = self.reader(payload)
         extras = unknown_fields(payload, Lead)
         for key in EMBEDDED_KEYS:
             extras.pop(key, None)
+        custom_fields = _read_custom_fields(extras.pop("custom_fields", None))
         advisor = wire["advisor"]
         advisor_id = advisor["id"] if advisor is not None else None
         data: dict[str, Any] = {
@@ -116,6 +118,7 @@ class ContactMapper:
             "phones": self._read_phones(wire["phones"] or [], payload.get("phones") or []),
             "created_at": wire["created_at"],
             "updated_at": wire["updated_at"],
+            "custom_fields": custom_fields,
             "extras": extras,
         }
         return build_valid(Contact, KIND, data)
@@ -189,6 +192,7 @@ class ContactMapper:
         self._write_advisor(record, writer, resolve)
         self._write_emails(record, writer, owned=owned, update=update)
         self._write_phones(record, writer, owned=owned, update=update)
+        writer.put("custom_fields", "custom_fields", _custom_fields_body(record) or None)
         if not update and not read_from_activix(record):
             self._write_lead_type(writer.body)
         return writer.body
@@ -328,7 +332,11 @@ class ContactMapper:
             if not (ref.system == SYSTEM and ref.kind == "source"):
                 paths.append("source.ref")
         for name in ("websites", "tags", "custom_fields", "related_people"):
-            paths.extend(f"{name}[{i}]" for i in range(len(getattr(record, name))))
+            values = getattr(record, name)
+            paths.extend(
+                f"{name}[{i}]" for i, value in enumerate(values) if name != "custom_fields" or not _own_field(value)
+            )
+        paths.extend(_custom_field_losses(record))
         paths.extend(f"owners[{i}]" for i in range(1, len(record.owners)))
         paths.extend(self._address_losses(record, owned=owned))
         paths.extend(self._email_losses(record, owned=owned))
@@ -388,3 +396,65 @@ def _extension_int(extension: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
         return None
     return int(text)
+
+
+# -- custom fields (see _field_defs for how each type's value is spelled) --------------------------
+
+
+def _read_custom_fields(items: Any) -> list[CustomFieldValue]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise MappingError(SYSTEM, KIND, "custom_fields", f"expected a list, got {type(items).__name__}")
+    return [_read_custom_field(index, item) for index, item in enumerate(items)]
+
+
+def _read_custom_field(index: int, item: Any) -> CustomFieldValue:
+    path = f"custom_fields[{index}]"
+    if not isinstance(item, Mapping):
+        raise MappingError(SYSTEM, KIND, path, f"expected an object, got {type(item).__name__}")
+    ident = item.get("id")
+    if isinstance(ident, bool) or not isinstance(ident, int) or ident < 1:
+        raise MappingError(SYSTEM, KIND, f"{path}.id", "expected a positive integer id")
+    native = item.get("type")
+    name = item.get("name")
+    try:
+        value = read_value(native if isinstance(native, str) else None, item.get("value"))
+    except ValueError as error:
+        raise MappingError(SYSTEM, KIND, f"{path}.value", str(error)) from None
+    return build_valid(
+        CustomFieldValue,
+        KIND,
+        {
+            "field": activix_ref(FIELD_REF_KIND, ident),
+            "name": name if isinstance(name, str) else None,
+            "type": NATIVE_TYPES.get(native) if isinstance(native, str) else None,
+            "value": value,
+        },
+        path=path,
+    )
+
+
+def _custom_field_losses(record: Contact) -> list[str]:
+    # Activix keeps a currency field's amount only: a currency code is not stored.
+    return [
+        f"custom_fields[{i}].value.currency"
+        for i, custom in enumerate(record.custom_fields)
+        if _own_field(custom) and custom.type == "currency" and getattr(custom.value, "currency", None) is not None
+    ]
+
+
+def _own_field(custom: CustomFieldValue) -> bool:
+    return custom.field.system == SYSTEM and custom.field.kind == FIELD_REF_KIND
+
+
+def _custom_fields_body(record: Contact) -> list[dict[str, Any]]:
+    # Only this account's fields: another CRM's custom field has no Activix id (a field mapping
+    # moves its value into one of ours first; unmapped ones are in the loss report).
+    body = []
+    for index, custom in enumerate(record.custom_fields):
+        if not _own_field(custom):
+            continue
+        ident = ref_int_id(custom.field, record_kind=KIND, path=f"custom_fields[{index}].field")
+        body.append({"id": ident, "value": write_value(custom.type, custom.value)})
+    return body

@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 SYSTEM: Final = "activix"
-CONTACT_INCLUDES: Final = ("emails", "phones", "advisor")
+CONTACT_INCLUDES: Final = ("emails", "phones", "advisor", "custom_fields")
 """What a lead is read with, so that its canonical Contact is complete."""
 ACTIVITY_INCLUDES: Final = ("communications",)
 """What a lead is read with to list its communications (the only way Activix returns them)."""

@@ -12,12 +12,13 @@ from typing import Any, ClassVar
 
 from crmbridge.adapters._base import Adapter, Resolver
 from crmbridge.adapters._support import structure
+from crmbridge.adapters.activix import _field_defs
 from crmbridge.adapters.activix._activity import ActivityMapper
 from crmbridge.adapters.activix._common import SYSTEM, check_update_fields
 from crmbridge.adapters.activix._contact import ContactMapper
 from crmbridge.adapters.activix._phones import PhoneNormaliser
 from crmbridge.adapters.activix.wire import ListEnvelope, SingleEnvelope, make_converter
-from crmbridge.canonical import Activity, Contact, Record
+from crmbridge.canonical import Activity, Contact, CustomFieldDef, Record
 from crmbridge.errors import MappingError
 
 __all__ = ["ActivixAdapter"]
@@ -38,6 +39,10 @@ class ActivixAdapter(Adapter):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"activity", "contact"})
+
+    def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
+        """The custom field definitions in ``lookups`` (see :mod:`crmbridge.adapters.activix._field_defs`)."""
+        return _field_defs.custom_field_defs(lookups)
 
     def __init__(self, *, default_region: str | None = None, default_lead_type: str | None = None) -> None:
         # Built once: converters and phone settings are reused by every record.

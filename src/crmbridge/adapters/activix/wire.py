@@ -18,6 +18,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from crmbridge.adapters._fastwire import WireSchemas, parsed_by
 from crmbridge.adapters._support import make_strict_converter
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "PageEnvelope",
     "SingleEnvelope",
     "User",
+    "WIRE_SCHEMAS",
     "format_datetime",
     "make_converter",
     "parse_date",
@@ -272,6 +274,10 @@ class ListEnvelope(PageEnvelope):
     """``{"data": [...], "links": {...}, "meta": {...}}``: one page of a list or search, items objects."""
 
     data: list[dict[str, Any]]
+
+
+WIRE_SCHEMAS: WireSchemas = {datetime: parsed_by(parse_datetime), date: parsed_by(parse_date)}
+"""The Activix types of the wire classes, as the wire readers read them (the converter's parse functions)."""
 
 
 # -- the converter ----------------------------------------------------------------------------

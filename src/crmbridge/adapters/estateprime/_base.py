@@ -53,7 +53,7 @@ class EstatePrimeMapping(Adapter):
     The kinds' mappings (``_contact``, ``_activity``, ``_event``) extend it; :class:`EstatePrimeAdapter`
     combines them.
 
-    Reading: the wire reader validates the whole payload once (the converter's rules, compiled;
+    Reading: the wire reader validates the whole payload once (one native validator;
     see :mod:`crmbridge.adapters._fastwire`) and hands over a dict of valid wire values.
     Everything built from them is valid by construction (cached Refs and Lookups, aware UTC
     datetimes of the clock, strings and booleans the reader checked), so the kinds build their
@@ -65,6 +65,8 @@ class EstatePrimeMapping(Adapter):
     ) -> None:
         self.default_office = default_office
         self._converter: cattrs.Converter = wire.make_converter()
+        self.timezone = timezone
+        """The account's IANA zone (its naive times are local times of it)."""
         self._clock = LocalClock(timezone)
         self._names: dict[str, dict[int, str]] = {kind: {} for kind in LOOKUP_ENDPOINTS.values()}
         self._channels: dict[int, wire.Channel] = {}

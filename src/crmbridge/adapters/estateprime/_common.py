@@ -9,7 +9,6 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-import cattrs
 from pydantic import BaseModel, ValidationError
 
 from crmbridge.adapters._fastwire import WireReader
@@ -225,16 +224,8 @@ _READ_CLASSES: dict[str, type] = {"contact": wire.Contact, "activity": wire.Comm
 
 @cache
 def wire_reader(kind: str) -> WireReader[Any]:
-    """The reader of one kind's wire objects (as dicts), compiled once for every adapter.
-
-    The EstatePrime converter has no per-adapter settings, so one converter serves them all.
-    """
-    return WireReader(_read_converter(), _READ_CLASSES[kind], system=SYSTEM, kind=kind)
-
-
-@cache
-def _read_converter() -> cattrs.Converter:
-    return wire.make_converter()
+    """The reader of one kind's wire objects (as dicts), compiled once for every adapter."""
+    return WireReader(_READ_CLASSES[kind], schemas=wire.WIRE_SCHEMAS, system=SYSTEM, kind=kind)
 
 
 def validation_message(error: ValidationError) -> str:

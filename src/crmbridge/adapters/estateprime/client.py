@@ -275,11 +275,12 @@ _READERS: dict[tuple[type, str], WireReader[Any]] = {}
 
 
 def _structured(cls: type[T], kind: str) -> ItemReader[T]:
-    # Compiled once per class: the converter's rules in one native validator (same values, and
-    # the converter's own errors, see crmbridge.adapters._fastwire).
+    # Compiled once per class into one native validator (see crmbridge.adapters._fastwire).
     reader = _READERS.get((cls, kind))
     if reader is None:
-        reader = _READERS[cls, kind] = WireReader(_CONVERTER, cls, system=SYSTEM, kind=kind, output="attrs")
+        reader = _READERS[cls, kind] = WireReader(
+            cls, schemas=wire.WIRE_SCHEMAS, system=SYSTEM, kind=kind, output="attrs"
+        )
     read: ItemReader[T] = reader
     return read
 

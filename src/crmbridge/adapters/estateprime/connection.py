@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from crmbridge.adapters._base import Adapter, Resolver
-from crmbridge.adapters.estateprime import wire
+from crmbridge.adapters.estateprime import _field_defs, wire
 from crmbridge.adapters.estateprime._time import LocalClock, parse_datetime
 from crmbridge.adapters.estateprime.client import (
     CALENDAR,
@@ -59,7 +59,7 @@ from crmbridge.adapters.estateprime.client import (
 )
 from crmbridge.adapters.estateprime.client import Collection as Records
 from crmbridge.adapters.estateprime.mapping import EstatePrimeAdapter
-from crmbridge.canonical import Record, Ref
+from crmbridge.canonical import CustomFieldDef, Record, Ref
 from crmbridge.errors import UnsupportedOperation
 from crmbridge.http import PagedSpec, RequestSpec
 
@@ -264,6 +264,10 @@ class LazyLookupsAdapter(Adapter):
     def to_canonical(self, kind: str, payload: Mapping[str, Any]) -> Record:
         """See :meth:`EstatePrimeAdapter.to_canonical`."""
         return self.inner().to_canonical(kind, payload)
+
+    def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
+        """See :meth:`EstatePrimeAdapter.custom_field_defs` (needs no loaded lookups: it is given them)."""
+        return _field_defs.custom_field_defs(lookups)
 
     def from_canonical(self, record: Record, *, resolve: Resolver | None = None) -> Json:
         """See :meth:`EstatePrimeAdapter.from_canonical`."""

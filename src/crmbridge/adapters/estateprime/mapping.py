@@ -47,6 +47,7 @@ from typing import Any, ClassVar
 from pydantic import ValidationError
 
 from crmbridge.adapters._base import Resolver
+from crmbridge.adapters.estateprime import _field_defs
 from crmbridge.adapters.estateprime._activity import ActivityMapping
 from crmbridge.adapters.estateprime._common import (
     ABSENT_KEY,
@@ -64,7 +65,7 @@ from crmbridge.adapters.estateprime._common import (
 )
 from crmbridge.adapters.estateprime._contact import ContactMapping
 from crmbridge.adapters.estateprime._event import EventMapping
-from crmbridge.canonical import Activity, Contact, Event, Record
+from crmbridge.canonical import Activity, Contact, CustomFieldDef, Event, Record
 from crmbridge.errors import MappingError
 
 __all__ = [
@@ -84,6 +85,10 @@ class EstatePrimeAdapter(ContactMapping, ActivityMapping, EventMapping):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"contact", "activity", "event"})
+
+    def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
+        """The custom field definitions in ``lookups`` (see :mod:`crmbridge.adapters.estateprime._field_defs`)."""
+        return _field_defs.custom_field_defs(lookups)
 
     # == reading ===========================================================================
 

@@ -15,7 +15,8 @@ import attrs
 import cattrs
 from pydantic_core import core_schema as cs
 
-from crmbridge.adapters._support import make_strict_converter, register_native_schema
+from crmbridge.adapters._fastwire import WireSchemas, wire_format
+from crmbridge.adapters._support import make_strict_converter
 from crmbridge.adapters.estateprime._time import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -44,6 +45,7 @@ __all__ = [
     "Phone",
     "RemoteMeeting",
     "Single",
+    "WIRE_SCHEMAS",
     "make_converter",
 ]
 
@@ -280,20 +282,21 @@ def _unstructure_datetime(value: datetime) -> str:
     return format_datetime(value)
 
 
-# The same rules in pydantic-core (see crmbridge.adapters._fastwire): the exact shape, then the
-# calendar check, both native. tests/adapters/test_fastwire.py checks they agree with the hooks.
-_DATETIME_SCHEMA = cs.chain_schema(
-    [
-        cs.str_schema(pattern=f"^{DATETIME_PATTERN}$", strict=True),
-        cs.datetime_schema(),
-    ]
-)
+# How the wire readers (crmbridge.adapters._fastwire) read the EstatePrime date-time formats:
+# the exact shape, then the calendar check, both native, with the parse functions' messages.
+_DATETIME_SCHEMA = cs.chain_schema([cs.str_schema(pattern=f"^{DATETIME_PATTERN}$", strict=True), cs.datetime_schema()])
 _DATE_SCHEMA = cs.chain_schema([cs.str_schema(pattern=f"^{DATE_PATTERN}$", strict=True), cs.date_schema()])
-_EVENT_TIME_SCHEMA = cs.union_schema([_DATE_SCHEMA, _DATETIME_SCHEMA], mode="left_to_right")
-register_native_schema(_structure_datetime, _DATETIME_SCHEMA)
-register_native_schema(_structure_date, _DATE_SCHEMA)
-register_native_schema(_structure_event_time, _EVENT_TIME_SCHEMA)
-register_native_schema(_structure_optional_event_time, cs.nullable_schema(_EVENT_TIME_SCHEMA))
+_EVENT_TIME_SCHEMA = wire_format(
+    cs.union_schema([_DATE_SCHEMA, _DATETIME_SCHEMA], mode="left_to_right"),
+    "expected a date (YYYY-MM-DD) or a date-time (YYYY-MM-DD HH:MM:SS)",
+)
+WIRE_SCHEMAS: WireSchemas = {
+    datetime: wire_format(_DATETIME_SCHEMA, "expected a date-time in the format YYYY-MM-DD HH:MM:SS"),
+    date: wire_format(_DATE_SCHEMA, "expected a date in the format YYYY-MM-DD"),
+    EventTime: _EVENT_TIME_SCHEMA,
+    EventTime | None: cs.nullable_schema(_EVENT_TIME_SCHEMA),
+}
+"""The EstatePrime types of the wire classes, as the wire readers read them (naive local times)."""
 
 
 def make_converter() -> cattrs.Converter:

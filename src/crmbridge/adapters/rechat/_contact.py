@@ -16,6 +16,7 @@ Extras keys the mapping manages (same-system writes use them):
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from decimal import Decimal
 from typing import Any
 
 import cattrs
@@ -24,9 +25,10 @@ from crmbridge.adapters._base import Adapter, Resolver
 from crmbridge.adapters._support import build_canonical as build_value
 from crmbridge.adapters._support import structure, unknown_fields
 from crmbridge.adapters.rechat._common import SYSTEM, build_canonical, ref, ref_uuid
-from crmbridge.adapters.rechat._time import date_to_epoch
+from crmbridge.adapters.rechat._field_defs import DEF_REF_KIND, GLOBAL_ATTRIBUTE_TYPES
+from crmbridge.adapters.rechat._time import date_to_epoch, datetime_to_epoch
 from crmbridge.adapters.rechat.wire import WireAddress, WireAttribute, WireContact
-from crmbridge.canonical import Address, Contact, EmailAddress, Lookup, Person, Phone
+from crmbridge.canonical import Address, Contact, CustomFieldValue, EmailAddress, Lookup, Person, Phone
 from crmbridge.errors import MappingError
 
 __all__ = ["CONTACT_INPUT_EXTRAS", "contact_body", "contact_unsupported", "read_contact"]
@@ -131,8 +133,8 @@ def _flat_address(wire: WireAddress, raw: Mapping[str, Any], path: str) -> Addre
 
 
 def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {"emails": [], "phones": [], "websites": [], "tags": []}
-    ids: dict[str, Any] = {"tag": {}, "website": {}}
+    fields: dict[str, Any] = {"emails": [], "phones": [], "websites": [], "tags": [], "custom_fields": []}
+    ids: dict[str, Any] = {"tag": {}, "website": {}, "custom": {}}
     partner: dict[str, str] = {}
     addresses: dict[int, dict[str, WireAttribute]] = {}
     leftovers: list[Any] = []
@@ -163,6 +165,9 @@ def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: d
             ids[kind][value] = attribute.id
         elif kind in _ADDRESS_PARTS and value is not None and attribute.index is not None:
             addresses.setdefault(attribute.index, {})[kind] = attribute
+        elif _is_custom(attribute) and attribute.attribute_def.id not in ids["custom"]:  # type: ignore[union-attr]
+            fields["custom_fields"].append(_custom_field(attribute))
+            ids["custom"][attribute.attribute_def.id] = attribute.id  # type: ignore[union-attr]
         else:
             leftovers.append(raw)
     fields["addresses"] = [_attribute_address(index, parts) for index, parts in sorted(addresses.items())]
@@ -181,6 +186,32 @@ def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: d
     if leftovers:
         extras["attributes"] = leftovers
     return fields
+
+
+def _is_custom(attribute: WireAttribute) -> bool:
+    # A brand's own definition: its attribute_type is the definition's name (or absent), never a global one.
+    has_value = attribute.text is not None or attribute.number is not None or attribute.date is not None
+    is_global = attribute.attribute_type in GLOBAL_ATTRIBUTE_TYPES
+    return not is_global and not attribute.is_partner and attribute.attribute_def is not None and has_value
+
+
+def _custom_field(attribute: WireAttribute) -> CustomFieldValue:
+    assert attribute.attribute_def is not None
+    definition = attribute.attribute_def.expanded or {}
+    name = definition.get("label") or definition.get("name")
+    value: Any
+    if attribute.number is not None:
+        field_type, value = "number", Decimal(repr(attribute.number))
+    elif attribute.date is not None:
+        field_type, value = "date", attribute.date.date()
+    else:
+        field_type, value = "text", attribute.text
+    return CustomFieldValue(
+        field=ref(DEF_REF_KIND, attribute.attribute_def.id),
+        name=name if isinstance(name, str) else None,
+        type=field_type,
+        value=value,
+    )
 
 
 def _remember(ids: dict[str, Any], key: str, attribute: WireAttribute) -> None:
@@ -251,6 +282,7 @@ def contact_body(
     for position, address in enumerate(contact.addresses):
         tagged += [("addresses", part) for part in _address_parts(address, position, with_ids)]
     tagged += [("related_people", a) for a in _partner_attributes(contact, known_ids)]
+    tagged += [("custom_fields", a) for a in _custom_attributes(contact, known_ids)]
     if owned:
         leftovers = contact.extras.get("attributes")
         if isinstance(leftovers, list):
@@ -261,6 +293,48 @@ def contact_body(
     if owned:
         body.update({k: contact.extras[k] for k in CONTACT_INPUT_EXTRAS if k in contact.extras})
     return body
+
+
+def _own_custom(custom: CustomFieldValue) -> bool:
+    return custom.field.system == SYSTEM and custom.field.kind == DEF_REF_KIND
+
+
+def _custom_attributes(contact: Contact, known_ids: dict[str, Any]) -> list[dict[str, Any]]:
+    # Only this brand's attribute defs: another CRM's custom field has no def here (a field
+    # mapping moves its value into one of ours first; unmapped ones are in the loss report).
+    by_def = known_ids.get("custom")
+    ids: dict[str, Any] = by_def if isinstance(by_def, dict) else {}
+    out: list[dict[str, Any]] = []
+    for custom in contact.custom_fields:
+        if not _own_custom(custom) or custom.value is None:
+            continue
+        attribute: dict[str, Any] = {"attribute_def": custom.field.id, **_custom_value(custom)}
+        if isinstance(ids.get(custom.field.id), str):
+            attribute["id"] = ids[custom.field.id]
+        out.append(attribute)
+    return out
+
+
+def _custom_value(custom: CustomFieldValue) -> dict[str, Any]:
+    """The attribute column holding a custom value: ``number``, ``date`` (epoch seconds) or ``text``."""
+    value, field_type = custom.value, custom.type
+    if field_type in ("number", "formatted_number"):
+        return {"number": float(value)}
+    if field_type == "currency":
+        return {"number": float(value.amount)}
+    if field_type == "date":
+        return {"date": date_to_epoch(value)}
+    if field_type == "datetime":
+        return {"date": datetime_to_epoch(value)}
+    if field_type == "checkbox":
+        return {"text": "true" if value else "false"}
+    if field_type == "select":
+        return {"text": value.name}
+    if field_type == "select_multi":
+        return {"text": ", ".join(option.name or "" for option in value)}
+    if isinstance(value, list):
+        return {"text": ", ".join(str(item) for item in value)}
+    return {"text": str(value)}
 
 
 def _attr(kind: str, ident: Any, **value: Any) -> dict[str, Any]:
@@ -371,7 +445,7 @@ def contact_unsupported(adapter: Adapter, contact: Contact) -> list[str]:
     if contact.source is not None and contact.source.name is None:
         found.append("source")
     found += [f"tags[{i}]" for i, tag in enumerate(contact.tags) if tag.name is None]
-    found += [f"custom_fields[{i}]" for i in range(len(contact.custom_fields))]
+    found += [f"custom_fields[{i}]" for i, custom in enumerate(contact.custom_fields) if not _own_custom(custom)]
     found += [f"owners[{i}]" for i in range(1, len(contact.owners))]
     for i, phone in enumerate(contact.phones):
         found += [f"phones[{i}].{name}" for name in ("e164", "extension", "note") if getattr(phone, name) is not None]

@@ -28,12 +28,14 @@ returns ``{"contacts/tags": [...], "contacts/attribute_defs": [...]}`` as Rechat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from crmbridge.adapters._base import Adapter
-from crmbridge.adapters.rechat import make_adapter
+from crmbridge.adapters.rechat import _field_defs, make_adapter
+from crmbridge.adapters.rechat._field_defs import native_data_type
 from crmbridge.adapters.rechat._time import datetime_to_epoch
 from crmbridge.adapters.rechat.client import (
     AsyncRechatClient,
@@ -41,6 +43,7 @@ from crmbridge.adapters.rechat.client import (
     ContactFilters,
     RechatClient,
     TaskFilters,
+    create_attribute_def,
     create_contacts_ids,
     create_task,
     delete_contact,
@@ -56,7 +59,7 @@ from crmbridge.adapters.rechat.client import (
     update_contact,
     update_task,
 )
-from crmbridge.canonical import Ref
+from crmbridge.canonical import CustomFieldDef, Ref
 from crmbridge.errors import UnsupportedOperation
 from crmbridge.http import Endpoint, PagedList, RequestSpec
 
@@ -266,6 +269,10 @@ class RechatBackend:
         """The brand's tags and attribute definitions."""
         return {name: self.client.call(endpoint) for name, endpoint in _LOOKUPS}
 
+    def create_custom_field_def(self, kind: str, name: str, field_type: str, options: Sequence[str]) -> CustomFieldDef:
+        """A new brand attribute definition for contacts (``POST /contacts/attribute_defs``)."""
+        return _created_def(self.client.call(create_attribute_def(_def_body(kind, name, field_type, options))))
+
     def close(self) -> None:
         """Close the HTTP client."""
         self.client.close()
@@ -310,6 +317,25 @@ class AsyncRechatBackend:
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self.client.aclose()
+
+
+def _def_body(kind: str, name: str, field_type: str, options: Sequence[str]) -> dict[str, Any]:
+    if kind != "contact":
+        raise UnsupportedOperation(SYSTEM, f"hold custom fields on a {kind} (only contacts have attribute defs)")
+    # Rechat derives a definition's name from its label unless given one; a label such as
+    # "Website" would take a global attribute's name, which Rechat refuses.
+    slug = re.sub(r"\W+", "_", name.strip().casefold()).strip("_") or "field"
+    if slug in _field_defs.GLOBAL_ATTRIBUTE_TYPES:
+        slug = f"custom_{slug}"
+    body: dict[str, Any] = {"label": name, "name": slug, "data_type": native_data_type(field_type)}
+    if field_type == "select" and options:
+        body["enum_values"] = list(options)
+    return body
+
+
+def _created_def(answer: Any) -> CustomFieldDef:
+    found = _field_defs.custom_field_defs({_field_defs.ATTRIBUTE_DEFS: [{**answer, "global": False}]})
+    return found["contact"][0]
 
 
 def make_backend(**options: Any) -> RechatBackend:

@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 
 from crmbridge.adapters._base import Adapter, BatchResult, Resolver
 from crmbridge.adapters._support import structure
+from crmbridge.adapters.rechat import _field_defs
 from crmbridge.adapters.rechat._common import SYSTEM, ref, ref_uuid
 from crmbridge.adapters.rechat._contact import contact_body, contact_unsupported, read_contact
 from crmbridge.adapters.rechat._task import LINK_FIELDS, read_task, task_body, task_unsupported
 from crmbridge.adapters.rechat.wire import Envelope, WireAssociation, make_converter, uuid_argument
-from crmbridge.canonical import Contact, Record, Ref, Task
+from crmbridge.canonical import Contact, CustomFieldDef, Record, Ref, Task
 from crmbridge.errors import MappingError
 
 __all__ = ["RechatAdapter"]
@@ -26,6 +27,10 @@ class RechatAdapter(Adapter):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"task", "contact"})
+
+    def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
+        """The custom field definitions in ``lookups`` (see :mod:`crmbridge.adapters.rechat._field_defs`)."""
+        return _field_defs.custom_field_defs(lookups)
 
     def __init__(self, *, default_owner: str | None = None) -> None:
         # Built once: cattrs compiles its structuring functions on first use and caches them.

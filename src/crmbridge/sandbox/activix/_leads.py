@@ -126,10 +126,34 @@ class LeadEndpoints:
             )
             for collection in ("emails", "phones", "vehicles")
         }
+        custom = self._custom_fields(errors, body.get("custom_fields", []))
         errors.raise_if_any()
         lead.update(changes)
         lead["roles"].update(roles)
+        if custom:
+            lead["custom_fields"] = _merged_custom_fields(lead.get("custom_fields", []), custom)
         return items
+
+    def _custom_fields(self, errors: Errors, values: Any) -> list[dict[str, Any]]:
+        """The account fields a body sets (``[{"id", "value"}]``), with their name and type; errors for the rest."""
+        if not isinstance(values, list):
+            errors.add("custom_fields", "The custom_fields must be an array.")
+            return []
+        defined = {field["id"]: field for field in self.state.account().get("custom_fields", [])}
+        found: list[dict[str, Any]] = []
+        for index, item in enumerate(values):
+            where = f"custom_fields.{index}"
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, bool) or not isinstance(ident, int) or ident not in defined:
+                errors.add(f"{where}.id", f"The selected {where}.id is invalid.")
+                continue
+            value = item.get("value")
+            if value is not None and not isinstance(value, str):
+                errors.add(f"{where}.value", f"The {where}.value must be a string.")
+                continue
+            definition = defined[ident]
+            found.append({"id": ident, "name": definition["name"], "type": definition["type"], "value": value})
+        return found
 
     def _check_columns(self, errors: Errors, changes: dict[str, Any], *, creating: bool) -> None:
         if creating and not changes.get("type"):
@@ -257,3 +281,14 @@ class LeadEndpoints:
         """``GET /account``: an array of the key's one account."""
         includes = parse_includes(request.query_params.multi_items(), ACCOUNT_INCLUDES)
         return json_answer({"data": [render_account(self.state, includes)]})
+
+
+def _merged_custom_fields(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lead's custom field values after a write: the given ids set (null clears), the rest kept."""
+    by_id = {field["id"]: field for field in current}
+    for field in given:
+        if field["value"] is None:
+            by_id.pop(field["id"], None)
+        else:
+            by_id[field["id"]] = field
+    return [by_id[ident] for ident in sorted(by_id)]

@@ -48,9 +48,23 @@ def _stamp(moment: datetime) -> str:
     return format_timestamp(moment)
 
 
+ACCOUNT_CUSTOM_FIELDS: tuple[dict[str, Any], ...] = (
+    {"id": 1, "name": "Preferred contact", "type": "string"},
+    {"id": 2, "name": "Budget", "type": "currency"},
+    {"id": 3, "name": "Pre-approved", "type": "boolean"},
+    {"id": 4, "name": "Next follow-up", "type": "datetime"},
+    {"id": 5, "name": "Interests", "type": "array"},
+    {"id": 6, "name": "Website", "type": "string"},
+    {"id": 7, "name": "Bank accounts", "type": "string"},
+)
+"""The seeded account's custom fields: one of each documented type (values are always strings)."""
+
+
 def _account(state: ActivixState, data: SeedData, records: int) -> None:
     created = _stamp(data.instant())
-    state.insert("accounts", {"name": f"{data.company()} Auto", "created_at": created, "updated_at": created})
+    custom_fields = [{**field, "value": None} for field in ACCOUNT_CUSTOM_FIELDS]
+    account = {"name": f"{data.company()} Auto", "created_at": created, "updated_at": created}
+    state.insert("accounts", {**account, "custom_fields": custom_fields})
     for _ in range(min(25, 3 + records // 100)):
         first, last = data.first_name(), data.last_name()
         stamp = _stamp(data.instant())
