@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import feeds, memory, paging, rate_limit, read_path, shards, write_path
+from bench import feeds, memory, paging, rate_limit, read_path, sandbox_pages, shards, write_path
 from bench._common import Row, Settings, machine
 
 __all__ = ["BENCHMARKS", "main", "run_suite"]
@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[Settings], list[Row]]] = {
     "rate_limit": rate_limit.run,
     "feeds": feeds.run,
     "shards": shards.run,
+    "sandbox_pages": sandbox_pages.run,
 }
 """Every benchmark by name, in the order they run."""
 

@@ -14,6 +14,9 @@ import stamina  # noqa: E402
 
 # Retries run for real in tests (attempt counts are asserted), but never sleep.
 stamina.set_testing(True, attempts=10, cap=True)
+# stamina logs through structlog when that is installed (dagster brings it in), to stdout;
+# the tests read retries from the standard logging records, whatever else is installed.
+stamina.instrumentation.set_on_retry_hooks([stamina.instrumentation.LoggingOnRetryHook])
 
 import re  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

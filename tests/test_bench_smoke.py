@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("read", "write", "paging", "memory", "rate_limit", "feeds", "shards")
+BENCHMARKS = ("read", "write", "paging", "memory", "rate_limit", "feeds", "shards", "sandbox_pages")
 
 
 @pytest.fixture(scope="module")

@@ -15,15 +15,18 @@ checks in ``tests/adapters/activix/test_activix_privacy_envelopes.py``, the cass
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import inspect
 import json
 import logging
 import os
+import re
 import ssl
 import subprocess
 import sys
 import traceback
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -53,8 +56,9 @@ from crmbridge.errors import (
     UnsupportedOperation,
 )
 from crmbridge.http import AsyncPager, SyncPager
+from crmbridge.http._redact import scrub_secret
 from crmbridge.sandbox import FaultConfig, Sandbox, example_payloads, make_sandbox, serve_in_thread
-from crmbridge.sync import migrate
+from crmbridge.sync import StateStore, migrate
 
 CRMS = ("estateprime", "activix", "rechat")
 TOKENS = {crm: f"tok-SECRET-{crm}-9f3a" for crm in CRMS}
@@ -485,6 +489,151 @@ def test_cli_migrate_and_inspect_print_no_token(tmp_path: Path, monkeypatch: pyt
     assert_hidden([*TOKENS.values(), WRONG_TOKEN], texts)
 
 
+# -- a server echoing the token in every spelling, through every sink --------------------------------
+
+SPELLED_TOKEN = 'tok/SECRET+activix="9f3a/Zq'
+"""A token whose percent-encoded, base64 and JSON-escaped spellings all differ from it."""
+
+
+def _spelled(spelling: str, token: str) -> tuple[int, list[tuple[str, str]], str]:
+    """What a server answers a create with when it quotes ``token`` spelled so: status, headers, message."""
+    escaped = json.dumps({"authorization": token})
+    quoted = urllib.parse.quote(token, safe="")
+    echoes = {
+        "raw": token,
+        "percent": quoted,
+        "percent-lower": re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quoted),
+        "base64": base64.b64encode(token.encode()).decode(),
+        "base64url": base64.urlsafe_b64encode(token.encode()).decode().rstrip("="),
+        "json-escaped": escaped,
+        "json-escaped-slashes": escaped.replace("/", "\\/"),
+        "cut-at-200": "x" * 190 + token,
+        "piece": token[5:17],
+    }
+    if spelling == "redirect":
+        return 302, [("location", f"https://evil.example/steal/{quoted}?next={quoted}"), ("x-echo", quoted)], ""
+    echo = echoes[spelling]
+    return 422, [("x-echo", echo)], f"Invalid credentials: {echo}"
+
+
+SPELLINGS = (
+    "raw",
+    "percent",
+    "percent-lower",
+    "base64",
+    "base64url",
+    "json-escaped",
+    "json-escaped-slashes",
+    "cut-at-200",
+    "piece",
+    "redirect",
+)
+
+
+class EchoingCreates:
+    """ASGI middleware: every create of a lead is answered with the token quoted in one spelling."""
+
+    def __init__(self, app: Any, spelling: str) -> None:
+        self.app = app
+        self.spelling = spelling
+        self.echoed = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/leads"):
+            await self.app(scope, receive, send)
+            return
+        authorization = dict(scope["headers"])[b"authorization"].decode()
+        status, headers, message = _spelled(self.spelling, authorization.removeprefix("Bearer "))
+        body = json.dumps({"message": message}).encode() if message else b""
+        raw_headers = [(k.encode(), v.encode()) for k, v in [*headers, ("content-type", "application/json")]]
+        self.echoed += 1
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def secret_pieces() -> list[str]:
+    """Every 8-character piece of the token in each of its spellings (the echoes are made of these)."""
+    token = SPELLED_TOKEN
+    quoted = urllib.parse.quote(token, safe="")
+    escaped = json.dumps(token)[1:-1]
+    forms = {token, quoted, re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quoted), escaped}
+    forms |= {escaped.replace("/", "\\/"), base64.b64encode(token.encode()).decode()}
+    forms.add(base64.urlsafe_b64encode(token.encode()).decode())
+    return sorted({form[i : i + 8] for form in forms for i in range(len(form) - 7)})
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_token_echoed_in_any_spelling_reaches_no_sink(
+    spelling: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: pytest.LogCaptureFixture
+) -> None:
+    """Echoed raw, percent-encoded, base64, JSON-escaped, cut at 200 or in part: no piece in any sink."""
+    # Sinks: the error's str/repr/traceback, the CLI's stdout and stderr, --report JSON, the state
+    # store's failures table (and the whole file), and every log record (httpcore's DEBUG records
+    # of the response headers included: the echo is in a header too).
+    source = make_sandbox("estateprime", token=TOKENS["estateprime"], seed_records=3, seed=3)
+    target = make_sandbox("activix", token=SPELLED_TOKEN)
+    echo = EchoingCreates(target.app, spelling)
+    target.app = echo
+    client = ActivixClient(**target.client_options())
+    error = expect(APIStatusError, lambda: client.leads.create({"first_name": "Ada", "type": "email"}))
+    with serve_in_thread(source) as ep_url, serve_in_thread(target) as ax_url:
+        monkeypatch.setenv("CRMBRIDGE_ESTATEPRIME_TOKEN", TOKENS["estateprime"])
+        monkeypatch.setenv("CRMBRIDGE_ESTATEPRIME_BASE_URL", ep_url)
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_TOKEN", SPELLED_TOKEN)
+        monkeypatch.setenv("CRMBRIDGE_ACTIVIX_BASE_URL", f"{ax_url}/v2")
+        links = [f"--link=estateprime:user:{i}=activix:user:1" for i in range(1, 40)]
+        options = ["--to-option", "default_lead_type=web_order", "--to-option", "rate_limit=null"]
+        report, state = tmp_path / "r.json", tmp_path / "s.db"
+        files = ["--state", str(state), "--report", str(report)]
+        moved = CliRunner().invoke(
+            app,
+            ["migrate", "--from", "estateprime", "--to", "activix", "--kinds", "contact", *options, *links, *files],
+        )
+    assert moved.exit_code == 1, moved.output
+    assert echo.echoed == 1 + 3, "the direct create and each migrated contact were answered with the echo"
+    reasons = [failure["reason"] for failure in json.loads(report.read_text(encoding="utf-8"))["failures"]]
+    assert len(reasons) == 3
+    assert all(("302" if spelling == "redirect" else "422") in reason for reason in reasons)
+    stored = StateStore(state)
+    failures_table = [f"{f.source} {f.reason}" for f in stored.failures(next(iter(_jobs(state))))]
+    stored.close()
+    assert len(failures_table) == 3
+    assert any("x-echo" in text.lower() for text in log_texts(logs)), "httpcore logged the response headers"
+    sinks: dict[str, list[str]] = {
+        "error": [*error_texts(error), repr(error.body)],
+        "cli": [moved.stdout, moved.stderr],
+        "report": [report.read_text(encoding="utf-8")],
+        "state failures": [*failures_table, state.read_bytes().decode("latin-1")],
+        "logs": list(log_texts(logs)),
+    }
+    pieces = secret_pieces()
+    for sink, texts in sinks.items():
+        for text in texts:
+            squeezed = "".join(text.split())
+            leaked = [piece for piece in pieces if piece in text or piece in squeezed]
+            assert leaked == [], f"{spelling} echo leaked into {sink}: {leaked[:3]}"
+
+
+def _jobs(state: Path) -> list[str]:
+    """The job names a state store file holds failures for."""
+    import sqlite3
+
+    with sqlite3.connect(state) as db:
+        return [row[0] for row in db.execute("SELECT DISTINCT job FROM failures")]
+
+
+def test_every_spelling_is_scrubbed_and_short_secrets_are_left_alone() -> None:
+    """scrub_secret masks each spelling and any 8-character piece of one, and leaves a secret under 8 alone."""
+    token = SPELLED_TOKEN
+    for spelling in SPELLINGS[:-1]:
+        echoed = _spelled(spelling, token)[2]
+        assert all(piece not in scrub_secret(echoed, token) for piece in secret_pieces()), spelling
+    assert scrub_secret("abc tok-7 def", "tok-7") == "abc tok-7 def"
+    assert scrub_secret("a 0123456789 b", "0123456789") == "a *** b"
+    assert scrub_secret("a 12345678 b", "0123456789") == "a *** b"
+    assert scrub_secret("a 1234567 b", "0123456789") == "a 1234567 b"
+
+
 def test_cli_traceback_shows_no_token_given_on_the_command_line() -> None:
     """The traceback --debug prints (for bug reports) shows no local variable, so no --token value."""
     source = make_sandbox("estateprime", token=TOKENS["estateprime"], seed_records=1)
@@ -608,6 +757,10 @@ ID_CASES: dict[str, dict[str, Case]] = {
     "rechat": {
         "tasks.get": lambda c, bad: c.tasks.get(bad),
         "tasks.update": lambda c, bad: c.tasks.update(bad, RC_TASK),
+        "tasks.delete": lambda c, bad: c.tasks.delete(bad),
+        "tasks.set_status": lambda c, bad: c.tasks.set_status(bad, "DONE"),
+        "tasks.clone": lambda c, bad: c.tasks.clone(bad, RC_TASK),
+        "tasks.associations.add_many": lambda c, bad: c.tasks.associations.add_many(bad, []),
         "tasks.search[assignee]": lambda c, bad: c.tasks.search(assignee=bad),
         "tasks.search[contact]": lambda c, bad: c.tasks.search(contact=bad),
         "tasks.search[deal]": lambda c, bad: c.tasks.search(deal=bad),

@@ -120,11 +120,15 @@ def _check_update(backend: Backend | AsyncBackend, ref: Ref) -> None:
 
 @dataclass(frozen=True)
 class ListFailure:
-    """A listed object that could not be translated (``list(..., on_error="skip")``)."""
+    """A listed object that could not be translated (``list(..., on_error="skip")``).
+
+    ``ref`` names it when the object carries an id (see :meth:`Adapter.payload_ref`).
+    """
 
     kind: str
     position: int
     error: MappingError
+    ref: Ref | None = None
 
 
 def _sendable(system: str, record: Record, body: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +199,7 @@ class Connection:
             except MappingError as error:
                 if on_error == "raise":
                     raise
-                self.failures.append(ListFailure(kind, position, error))
+                self.failures.append(ListFailure(kind, position, error, self.adapter.payload_ref(kind, payload)))
 
     def get(self, kind: str, ref_or_id: Ref | str | int) -> Record:
         """The record ``ref_or_id`` of ``kind``."""
@@ -285,7 +289,7 @@ class AsyncConnection:
             except MappingError as error:
                 if on_error == "raise":
                     raise
-                self.failures.append(ListFailure(kind, position, error))
+                self.failures.append(ListFailure(kind, position, error, self.adapter.payload_ref(kind, payload)))
             position += 1
 
     async def get(self, kind: str, ref_or_id: Ref | str | int) -> Record:

@@ -430,3 +430,35 @@ def test_only_deletes_take_a_404_after_a_lost_answer_as_success() -> None:
         with pytest.raises(NotFoundError):
             client(handler).request(method, "contacts/5", json={} if method == "PUT" else NOT_GIVEN)
         assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    "value", ["²", "٣", "1²", "9" * 400 + "x", "Sat, 1 Jan 10000 00:00:00 GMT", "Mon, 1 Foo 2020 00:00:00 GMT"]
+)
+def test_retry_after_that_is_no_number_nor_date_is_ignored(value: str) -> None:
+    """Unicode digits and dates no datetime can hold give None (no wait asked), not a ValueError or OverflowError."""
+    assert parse_retry_after(value) is None
+
+
+def test_the_secret_filter_masks_registered_tokens_in_log_records_and_forgets_them() -> None:
+    """A live client's token is masked in records; unformattable records pass; a dropped client's token is forgotten."""
+    import gc
+    import logging
+
+    from crmbridge.http._redact import SecretFilter
+
+    token = "tok-LOGGED-5e1b/77"
+    client = SyncAPIClient(base_url="https://crm.example", token=token)
+    record = logging.LogRecord("httpcore.http11", logging.DEBUG, __file__, 1, "headers %r", ([(b"x", token)],), None)
+    assert SecretFilter().filter(record)
+    assert token not in record.getMessage()
+    assert "tok-LOGG" not in record.getMessage()
+    broken = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, "%d", ("not a number",), None)
+    assert SecretFilter().filter(broken)
+    assert broken.args == ("not a number",)
+    client.close()
+    del client
+    gc.collect()
+    later = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, token, None, None)
+    assert SecretFilter().filter(later)
+    assert later.getMessage() == token

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from crmbridge._cli._app import app, err, set_flags, set_resume_hint
-from crmbridge._cli._errors import UserError
+from crmbridge._cli._errors import EXIT_FAILED, UserError
 from crmbridge._cli._options import check_kinds, check_writable, open_connection, open_state, split_kinds
 
 __all__ = ["feed_command", "inspect"]
@@ -45,11 +45,16 @@ def feed_command(
             metavar="SECONDS", help="Seconds to wait for another run of the same job (default: refuse at once).", min=0
         ),
     ] = 0.0,
+    report: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write the run's report (failures included) as JSON.")
+    ] = None,
     from_seq: Annotated[
         int | None, typer.Option(metavar="N", help="'feed replay': re-deliver from this seq.", min=1)
     ] = None,
 ) -> None:
     """Append the CRM's changes since the last run as NDJSON lines (or --to a database, or to a --webhook).
+
+    Exit 1 when records failed to translate (each named on stderr, and in --report).
 
     'crmbridge feed replay --from-seq N --webhook URL --secret-env NAME' delivers the logged changes again.
     """
@@ -62,6 +67,8 @@ def feed_command(
     set_flags(ctx, crm, token="--token", url="--base-url")
     if output != "-":
         check_writable(Path(output), "--output")
+    if report is not None:
+        check_writable(report, "--report")
     chosen = split_kinds(kinds)
     with open_connection(crm, token, base_url, option) as connection:
         if chosen is not None:
@@ -85,10 +92,15 @@ def feed_command(
     changes = sum(result.upserts.values()) + sum(result.deletes.values())
     if not changes:
         err.print("no changes since the last run")
-        return
-    err.print(
-        f"upserts {sum(result.upserts.values())}, deletes {sum(result.deletes.values())}, last seq {result.last_seq}"
-    )
+    else:
+        upserts, deletes = sum(result.upserts.values()), sum(result.deletes.values())
+        err.print(f"upserts {upserts}, deletes {deletes}, last seq {result.last_seq}")
+    for failure in result.failures:
+        err.print(f"failed {failure['source'] or failure['kind']}: {failure['reason']}", markup=False)
+    if report is not None:
+        result.write_json(report)
+    if result.failures:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()

@@ -46,6 +46,8 @@ class Adapter(abc.ABC):
 
     system: ClassVar[str]
     kinds: ClassVar[frozenset[str]]
+    ref_kinds: ClassVar[Mapping[str, str]] = {}
+    """The Ref kind of each canonical kind whose records this CRM names otherwise (Activix: contact -> lead)."""
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -101,6 +103,17 @@ class Adapter(abc.ABC):
             except MappingError as error:
                 result.failures.append(BatchFailure(index, error))
         return result
+
+    def payload_ref(self, kind: str, payload: Any) -> Ref | None:
+        """The Ref of a listed ``payload`` of ``kind`` from its ``id`` alone (None without a usable id).
+
+        It names a payload :meth:`to_canonical` could not translate, so that a run can report the
+        record (and find it again) instead of a bare position in a listing.
+        """
+        ident = payload.get("id") if isinstance(payload, Mapping) else None
+        if isinstance(ident, bool) or not isinstance(ident, int | str) or not str(ident).strip():
+            return None
+        return Ref(self.system, self.ref_kinds.get(kind, kind), str(ident))
 
     def owns(self, record: Record) -> bool:
         """True when ``record`` was read from this system (so its ``extras`` are ours to write)."""

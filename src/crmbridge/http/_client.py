@@ -28,7 +28,7 @@ from crmbridge.http._body import encode_json_body
 from crmbridge.http._endpoint import NOT_GIVEN, Endpoint, PagedSpec, RequestSpec
 from crmbridge.http._paging import AsyncPager, Page, SyncPager
 from crmbridge.http._ratelimit import RateLimiter, SharedRateLimit
-from crmbridge.http._redact import redact_url
+from crmbridge.http._redact import redact_url, register_secret, scrub_secret, scrub_secrets
 from crmbridge.http._retry import RETRYABLE_STATUSES, RetryPolicy, is_connect_failure, parse_retry_after
 
 __all__ = ["IDEMPOTENT_METHODS", "NOT_GIVEN", "AsyncAPIClient", "SyncAPIClient"]
@@ -38,6 +38,7 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"
 
 
 _ERROR_BODY_LIMIT = 2000
+_MESSAGE_LIMIT = 200
 Self = TypeVar("Self", bound="_ClientCore")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -71,6 +72,7 @@ class _ClientCore:
             rate_limit if isinstance(rate_limit, SharedRateLimit) else RateLimiter(rate_limit) if rate_limit else None
         )
         self._token = token
+        register_secret(self, token)  # httpcore logs response headers at DEBUG: a server may echo it
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -91,13 +93,15 @@ class _ClientCore:
     def _scrub(self, text: str) -> str:
         """``text`` (built from what a server answered) without the token, should the server quote it.
 
-        A token under 8 characters is no secret worth mangling every message that contains it for.
+        Every spelling is masked (percent-encoded, base64, JSON-escaped) and every piece of 8 or
+        more characters of one; a token under 8 characters is no secret worth mangling every
+        message that contains it for. Scrub before truncating: a cut may leave a piece.
         """
-        return text.replace(self._token, "***") if len(self._token) >= 8 else text
+        return scrub_secret(text, self._token)
 
     def _status_error(self, response: httpx.Response, method: str) -> APIStatusError:
-        body = _parse_body_for_error(response)
-        message = self._scrub(_vendor_message(body) or response.reason_phrase or "error")
+        body = scrub_secrets(_parse_body_for_error(response), self._token)
+        message = (_vendor_message(body) or self._scrub(response.reason_phrase) or "error")[:_MESSAGE_LIMIT]
         return status_error_class(response.status_code)(
             message,
             system=self.system,
@@ -114,7 +118,7 @@ class _ClientCore:
         url = redact_url(response.request.url)
         if response.is_redirect:
             # Never follow: the token would go wherever the Location header points.
-            target = self._scrub(redact_url(response.headers.get("location", "?")))
+            target = self._scrub(_redirect_target(response))
             raise APIStatusError(
                 f"unexpected redirect to {target}; not followed",
                 system=self.system,
@@ -160,6 +164,23 @@ class _ClientCore:
             ambiguous.__cause__ = translated
             return ambiguous
         return translated
+
+    def _unreadable_answer(self, error: httpx.RequestError, method: str, idempotent: bool) -> APIError:
+        """An answer whose body httpx could not read (``Content-Encoding: gzip`` over a plain body).
+
+        Like a cut-off body: :class:`InvalidResponseError`, retried for a request that may be sent
+        again; :class:`AmbiguousWriteError` for a write, which the CRM may have applied.
+        """
+        url = redact_url(error.request.url) if _has_request(error) else "?"
+        invalid = InvalidResponseError(
+            f"the answer could not be decoded ({type(error).__name__})", system=self.system, method=method, url=url
+        )
+        invalid.__cause__ = error
+        if idempotent:
+            return invalid
+        ambiguous = self._ambiguous(method, url, "undecodable answer")
+        ambiguous.__cause__ = invalid
+        return ambiguous
 
     def _ambiguous(self, method: str, url: str, what: str) -> AmbiguousWriteError:
         return AmbiguousWriteError(
@@ -249,7 +270,18 @@ def _body_options(body: Any, files: Any, system: str) -> dict[str, Any]:
     return {"content": encode_json_body(body, system=system), "headers": _JSON_HEADERS}
 
 
-def _has_request(error: httpx.TransportError) -> bool:
+def _redirect_target(response: httpx.Response) -> str:
+    """Where a 3xx answer points, without credentials; a Location that is not a URL is not quoted."""
+    location = response.headers.get("location")
+    if location is None:
+        return "?"
+    try:
+        return redact_url(location)
+    except httpx.InvalidURL:
+        return "an unparsable location"
+
+
+def _has_request(error: httpx.RequestError) -> bool:
     try:
         error.request  # noqa: B018 - httpx raises RuntimeError when the error has no request
     except RuntimeError:
@@ -258,6 +290,7 @@ def _has_request(error: httpx.TransportError) -> bool:
 
 
 def _parse_body_for_error(response: httpx.Response) -> Any:
+    """The error answer's JSON (or text), from its first bytes; the caller scrubs it, then truncates."""
     text = response.content[:_ERROR_BODY_LIMIT].decode("utf-8", errors="replace")
     try:
         return json.loads(text)
@@ -269,7 +302,7 @@ def _vendor_message(body: Any) -> str | None:
     if isinstance(body, dict):
         message = body.get("message")
         if isinstance(message, str):
-            return message[:200]
+            return message
     return None
 
 
@@ -337,6 +370,8 @@ class SyncAPIClient(_ClientCore):
             response = self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
             raise self._transport_error(error, method, safe) from error
+        except httpx.RequestError as error:  # the body could not be decoded (DecodingError)
+            raise self._unreadable_answer(error, method, safe)  # noqa: B904 - it sets its own __cause__
         return self._interpret(response, method, safe)
 
     def send(self, spec: RequestSpec) -> Any:
@@ -420,6 +455,8 @@ class AsyncAPIClient(_ClientCore):
             response = await self._http.request(method, path.lstrip("/"), params=params, **extra)
         except httpx.TransportError as error:
             raise self._transport_error(error, method, safe) from error
+        except httpx.RequestError as error:  # the body could not be decoded (DecodingError)
+            raise self._unreadable_answer(error, method, safe)  # noqa: B904 - it sets its own __cause__
         return self._interpret(response, method, safe)
 
     async def send(self, spec: RequestSpec) -> Any:

@@ -57,15 +57,16 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    # ASCII digits only: "²" and "٣" pass str.isdigit() but are no delta-seconds (nor floats).
+    if text.isascii() and text.isdigit():
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            return None
+        return max(0.0, when.timestamp() - now())
+    except (TypeError, ValueError, IndexError, OverflowError):  # not a date, or one no datetime can hold
         return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - now())
 
 
 def is_connect_failure(error: httpx.TransportError) -> bool:

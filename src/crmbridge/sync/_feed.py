@@ -15,6 +15,13 @@ content differs from what was emitted before: re-reading the overlap emits nothi
 scan (the first run, ``full_scan=True``, or a CRM without an update filter) also finds records
 that disappeared and emits their tombstones.
 
+A listed record the adapter cannot translate (a date no datetime holds, a malformed field) is not
+skipped silently: it is one of the run's :attr:`FeedReport.failures` (its Ref, when the payload has
+an id, and the reason, which never quotes a value), kept in the state store's failures table under
+the feed's name, and the kind's high-water mark does not move that run, so a later run reads the
+record again and emits it once it translates (its failure is then cleared). A full scan does not
+take a record it could not translate for a deleted one.
+
 Records stream through: memory does not grow with the number of records (the fingerprints live
 in the state store, not in memory).
 
@@ -50,13 +57,30 @@ __all__ = ["FeedReport", "envelope", "feed", "feed_to_log"]
 
 @dataclass
 class FeedReport:
-    """What a feed run emitted, per kind."""
+    """What a feed run emitted, per kind, and the records it could not translate (``failures``)."""
 
     name: str
     upserts: dict[str, int] = field(default_factory=dict)
     deletes: dict[str, int] = field(default_factory=dict)
     read: dict[str, int] = field(default_factory=dict)
     last_seq: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+    """One ``{"kind", "source", "reason"}`` per record not emitted (``source`` is "" without an id)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "name": self.name,
+            "upserts": self.upserts,
+            "deletes": self.deletes,
+            "read": self.read,
+            "last_seq": self.last_seq,
+            "failures": self.failures,
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        """Write :meth:`as_dict` as indented JSON."""
+        Path(path).write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def _now() -> datetime:
@@ -132,6 +156,8 @@ class _Feed:
         run_mark = _now()
         newest = since
         read = 0
+        failed_before = {f.source for f in self.state.failures(self.name) if f.kind == kind}
+        self.connection.failures.clear()
         for batch in _batches(records):
             read += len(batch)
             self._emit_changed(kind, batch, run_mark if scanning else None)
@@ -139,7 +165,11 @@ class _Feed:
                 changed = changed_at(record)
                 if changed is not None and (newest is None or changed > newest):
                     newest = changed
+                if record.ref in failed_before:
+                    self.state.clear_failure(self.name, record.ref)
         self.report.read[kind] = read
+        if self._report_untranslated(kind, run_mark if scanning else None):
+            newest = since  # read them again next run: the mark stays where it was
         if scanning:
             gone = self.state.feed_unseen(self.name, kind, run_mark)
             for start in range(0, len(gone), BATCH):
@@ -148,6 +178,19 @@ class _Feed:
                 self.report.deletes[kind] = self.report.deletes.get(kind, 0) + len(deletes)
         if newest is not None and newest != since:
             self.state.set_checkpoint(self.name, kind, newest)
+
+    def _report_untranslated(self, kind: str, scan_mark: datetime | None) -> bool:
+        """Report the records of ``kind`` the listing could not translate; True when there were any."""
+        untranslated = [failure for failure in self.connection.failures if failure.kind == kind]
+        self.connection.failures.clear()
+        for failure in untranslated:
+            reason = f"not emitted: untranslatable record at position {failure.position}: {failure.error}"
+            self.report.failures.append({"kind": kind, "source": str(failure.ref or ""), "reason": reason})
+            if failure.ref is not None:
+                self.state.record_failure(self.name, failure.ref, kind, reason)
+        if scan_mark is not None:  # still there, only unreadable: not a deletion
+            self.state.feed_seen(self.name, [f.ref for f in untranslated if f.ref is not None], scan_mark)
+        return bool(untranslated)
 
     def _emit_changed(self, kind: str, batch: list[Record], scan_mark: datetime | None) -> None:
         """Emit the records of ``batch`` whose content differs from what was emitted last."""

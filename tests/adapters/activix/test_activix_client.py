@@ -383,10 +383,22 @@ def test_wrong_method_is_405(sandbox: Sandbox) -> None:
     assert caught.value.body == {"message": "Method not allowed."}
 
 
-def test_communication_update_needs_lead_method_and_type(client: ActivixClient) -> None:
-    """An update without lead_id, method and type is refused before any request."""
+def test_communication_update_cannot_null_lead_method_or_type(client: ActivixClient) -> None:
+    """An update setting lead_id, method or type to null is refused before any request."""
     with pytest.raises(ValueError, match="lead_id, method, type"):
-        client.communications.update(1, {"description": "x"})
+        client.communications.update(1, {"description": "x", "lead_id": None, "method": None, "type": None})
+
+
+def test_partial_communication_update_as_the_docs_show(sandbox: Sandbox) -> None:
+    """The docs' own update body ``{"call_duration": 25, "call_status": "answered"}`` is a whole update."""
+    with ActivixClient(**sandbox.client_options(), rate_limit=None) as c:
+        lead = c.leads.list_page().items[0]
+        created = c.communications.create(
+            {"lead_id": lead.id, "method": "phone", "type": "outgoing", "call_status": "calling", "description": "d"}
+        )
+        updated = c.communications.update(created.id, {"call_duration": 25, "call_status": "answered"})
+    assert (updated.call_duration, updated.call_status) == (25, "answered")
+    assert (updated.method, updated.type, updated.lead_id, updated.description) == ("phone", "outgoing", lead.id, "d")
 
 
 # -- ids and secrets ----------------------------------------------------------------------------

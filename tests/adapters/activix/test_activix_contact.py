@@ -342,8 +342,6 @@ def test_unsupported_is_empty_for_leads_read_from_activix() -> None:
         ({"birth_date": "14/07/1986"}, "birth_date"),
         ({"business": "no"}, "business"),
         ({"advisor": {"id": "2311"}}, "advisor.id"),
-        ({"emails": [{"type": "home"}]}, "emails[0].address"),
-        ({"phones": [{"number": "+15145550123", "extension": "12"}]}, "phones[0].extension"),
         ({"phones": "+15145550123"}, "phones"),
         ({"created_at": 1642831512}, "created_at"),
         ({"id": "412877"}, "id"),
@@ -354,6 +352,49 @@ def test_wrong_types_in_a_lead_name_the_field(change: dict[str, Any], path: str)
     with pytest.raises(MappingError) as caught:
         read({**lead(), **change})
     assert (caught.value.system, caught.value.kind, caught.value.path) == ("activix", "contact", path)
+
+
+@pytest.mark.parametrize(
+    ("items", "path", "reason"),
+    [
+        ({"emails": [{"type": "home"}, {"type": "work", "address": "w@example.com"}]}, "emails[0]", "address missing"),
+        ({"phones": [{"id": 9465546}]}, "phones[0]", "number missing"),
+    ],
+)
+def test_an_email_or_phone_missing_its_value_fails_alone(items: dict[str, Any], path: str, reason: str) -> None:
+    """An item without its address or number is kept in extras with its path; the lead and its other items read."""
+    contact = read({**lead(), **items})
+    [unread] = contact.extras["unread_items"]
+    assert (unread["path"], unread["reason"]) == (path, reason)
+    assert unread["item"] == items[path.partition("[")[0]][0]
+    assert contact.first_name == lead()["first_name"]
+    if path.startswith("emails"):
+        assert [e.address for e in contact.emails] == ["w@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("items", "path"),
+    [
+        ({"phones": [{"number": "+15145550123", "extension": "12"}]}, "phones[0].extension"),
+        ({"phones": ["+15145550123"]}, "phones[0]"),
+        ({"emails": [{"address": ["a@example.com"]}]}, "emails[0].address"),
+    ],
+)
+def test_a_wrong_value_in_an_item_names_the_field(items: dict[str, Any], path: str) -> None:
+    """A value of the wrong type in an email or phone is a MappingError naming it (not a silent drop)."""
+    with pytest.raises(MappingError) as caught:
+        read({**lead(), **items})
+    assert caught.value.path == path
+
+
+def test_items_read_without_a_type_are_reported_not_written_as_home() -> None:
+    """An email and a phone Activix sent without a type get no invented type: not written, and reported."""
+    typed = {"type": "work", "address": "w@example.com"}
+    contact = read({**lead(), "emails": [{"address": "a@example.com"}, typed], "phones": [{"number": "+15145550123"}]})
+    body = ADAPTER.from_canonical(contact)
+    assert body["emails"] == [typed]
+    assert "phones" not in body
+    assert {"emails[0]", "phones[0]"} <= set(ADAPTER.unsupported(contact))
 
 
 def test_unknown_kinds_are_refused_on_write_and_unsupported() -> None:

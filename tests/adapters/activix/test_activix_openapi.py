@@ -87,18 +87,20 @@ def test_phone_type_is_a_string_despite_the_docs() -> None:
 def test_write_only_fields_never_carry_a_value_in_responses() -> None:
     """The four write-only fields are writable, but a response holding a value breaks the contract."""
     for name in ("email_subject", "email_body", "email_user", "url"):
-        assert SCHEMAS["CommunicationWrite"]["properties"][name]["writeOnly"] is True
+        assert SCHEMAS["CommunicationFields"]["properties"][name]["writeOnly"] is True
         with pytest.raises(ContractViolation):
             CONTRACT.validate_response("POST", "/communications", 201, _communication(**{name: "secret"}))
     body = {"lead_id": 1, "method": "email", "type": "outgoing", "email_subject": "Quote", "email_body": "Hello"}
     CONTRACT.validate_request("POST", "/communications", body)
 
 
-def test_communication_writes_require_lead_method_and_type_on_create_and_update() -> None:
-    """Ambiguity 1 is read strictly: both POST and PUT need lead_id, method and type."""
-    for method, path in (("POST", "/communications"), ("PUT", "/communications/3")):
-        with pytest.raises(ContractViolation):
-            CONTRACT.validate_request(method, path, {"lead_id": 1, "method": "sms"})
+def test_communication_create_requires_lead_method_and_type_and_update_is_partial() -> None:
+    """POST needs lead_id, method and type; PUT takes the docs' partial example as it is."""
+    with pytest.raises(ContractViolation):
+        CONTRACT.validate_request("POST", "/communications", {"lead_id": 1, "method": "sms"})
+    CONTRACT.validate_request("PUT", "/communications/3", {"call_duration": 25, "call_status": "answered"})
+    with pytest.raises(ContractViolation):
+        CONTRACT.validate_request("PUT", "/communications/3", {"call_duration": 25, "surprise": 1})
 
 
 def test_timestamps_are_utc_with_z_or_offset_zero() -> None:

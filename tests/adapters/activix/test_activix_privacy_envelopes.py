@@ -147,11 +147,11 @@ def test_a_broken_single_envelope_is_a_mapping_error(body: Any, path: str) -> No
         ({"meta": {"current_page": 1, "last_page": 1, "per_page": True, "total": 1}}, "meta.per_page"),
         ({"data": "leads"}, "data"),
         ({"data": [1]}, "data[0]"),
-        ({"links": None}, "links"),
+        ({"links": "next"}, "links"),
     ],
 )
 def test_a_broken_list_envelope_is_a_mapping_error(change: dict[str, Any], path: str) -> None:
-    """Bad per_page, a non-array data, a non-object item or missing links each name their path."""
+    """Bad per_page, a non-array data, a non-object item, links or meta each name their path."""
     body = {**fixture("list_leads_per_page_string.json"), **change}
     with pytest.raises(MappingError) as caught:
         ADAPTER.unwrap_page("contact", body)

@@ -27,9 +27,10 @@ from crmbridge.errors import (
     MappingError,
     NotFoundError,
     PermissionDeniedError,
+    ServerError,
     UnprocessableRequestError,
 )
-from crmbridge.http import AsyncPager
+from crmbridge.http import AsyncPager, RetryPolicy
 from crmbridge.sandbox import FaultConfig
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
 from crmbridge.sandbox.rechat import UNIMPLEMENTED, RechatSandbox, make_sandbox
@@ -116,7 +117,9 @@ async def tour(c: Any, sandbox: RechatSandbox) -> dict[str, Any]:
     """Call every documented (and served) operation once; what came back, for assertions."""
     out: dict[str, Any] = {}
     # contacts: create, list, filter, get, patch, owner, touch, assignees
-    [ada] = await done(c.contacts.create([contact_input(sandbox, "Ada", "ada@example.com")]))
+    [ada] = await done(
+        c.contacts.create([contact_input(sandbox, "Ada", "ada@example.com")], associations=["contact.user"])
+    )
     [grace_id, dup_id] = await done(
         c.contacts.create_ids(
             [contact_input(sandbox, "Grace", "grace@example.com"), contact_input(sandbox, "Ada2", "ada@example.com")]
@@ -131,15 +134,16 @@ async def tour(c: Any, sandbox: RechatSandbox) -> dict[str, Any]:
     out["patched"] = await done(
         c.contacts.update(ada.id, {"attributes": [{"attribute_type": "last_name", "text": "Lovelace"}]})
     )
-    out["owned"] = await done(c.contacts.set_owner(ada.id, colleague(sandbox)))
+    await done(c.contacts.set_owner(ada.id, colleague(sandbox)))
+    out["owned"] = await done(c.contacts.get(ada.id, associations=["contact.user"]))
+    out["colleague"] = colleague(sandbox)
     await done(c.contacts.set_touch(ada.id, 7))
     await done(c.contacts.set_assignees(ada.id, [me(sandbox)]))
     # attributes
-    with_nick = await done(c.contacts.attributes.add(grace_id, [{"attribute_type": "nickname", "text": "Amazing"}]))
-    nick = next(a for a in with_nick.attributes if a.attribute_type == "nickname")
-    edited = await done(c.contacts.attributes.update(grace_id, nick.id, {"text": "Grace H."}))
-    out["nickname"] = edited.nickname
-    await done(c.contacts.attributes.delete(grace_id, nick.id))
+    [nick] = await done(c.contacts.attributes.add(grace_id, [{"attribute_type": "nickname", "text": "Amazing"}]))
+    edited = await done(c.contacts.attributes.update(grace_id, nick.id, {"text": "Grace H.", "label": "Fun"}))
+    out["nickname"] = (nick.attribute_type, edited.id == nick.id, edited.text, edited.label)
+    out["after_attribute_delete"] = await done(c.contacts.attributes.delete(grace_id, nick.id))
     await done(c.contacts.attributes.bulk_add([grace_id], [{"attribute_type": "job_title", "text": "Admiral"}]))
     titled = await done(c.contacts.get(grace_id, associations=["contact.attributes"]))
     job = next(a for a in titled.attributes if a.attribute_type == "job_title")
@@ -214,6 +218,13 @@ async def tour(c: Any, sandbox: RechatSandbox) -> dict[str, Any]:
     await done(c.tasks.associations.remove(task.id, link.id))
     await done(c.tasks.associations.remove_many(task.id, [out["links"][0].id]))
     out["links_after"] = await done(c.tasks.associations.list(task.id))
+    listing = {"association_type": "listing", "listing": str(uuid.uuid4()), "metadata": {"k": 1}}
+    out["bulk_links"] = await done(c.tasks.associations.add_many(task.id, [listing]))
+    out["done_task"] = await done(c.tasks.set_status(task.id, "DONE", associations=TASK_EXPANSIONS))
+    out["clone"] = await done(c.tasks.clone(task.id, {"title": "Copy", "due_date": 1.0, "task_type": "Other"}))
+    await done(c.tasks.delete(task.id))
+    await done(c.tasks.delete(out["clone"].id))
+    out["tasks_left"] = [t.id for t in await collect(c.tasks.list(limit=50)) if t.id in (task.id, out["clone"].id)]
     await done(c.contacts.delete(grace_id))
     return out
 
@@ -227,8 +238,10 @@ def check_tour(out: dict[str, Any], seen: set[tuple[str, str]]) -> None:
     assert [c.first_name for c in out["filtered"]] == ["Grace"]
     assert {a.attribute_type for a in out["got"].attributes} >= {"first_name", "email", "tag"}
     assert out["patched"].last_name == "Lovelace"
-    assert out["owned"].user_id == out["owned"].user.id != out["ada"].user.id
-    assert out["nickname"] == "Grace H."
+    assert out["owned"].user_id is None  # Rechat has no user_id: the owner is ``user``, when asked for
+    assert out["owned"].user.id == out["colleague"] != out["ada"].user.id
+    assert out["nickname"] == ("nickname", True, "Grace H.", "Fun")
+    assert out["after_attribute_delete"].nickname is None
     assert any(d["name"] == "first_name" for d in out["defs"])
     assert "Tennis" in out["tags"]
     assert len(out["duplicates"]) == 1
@@ -248,6 +261,10 @@ def check_tour(out: dict[str, Any], seen: set[tuple[str, str]]) -> None:
     assert [r.id for r in updated.reminders] == [r.id for r in task.reminders]
     assert len(out["links"]) == 2
     assert out["links_after"] == []
+    assert [(a.association_type, a.metadata) for a in out["bulk_links"]] == [("listing", {"k": 1})]
+    assert (out["done_task"].status, out["done_task"].reminders) == ("DONE", None)
+    assert (out["clone"].title, out["clone"].task_type) == ("Copy", "Other")
+    assert out["tasks_left"] == []
 
 
 def test_sync_client_covers_every_documented_operation(sandbox: RechatSandbox) -> None:
@@ -532,3 +549,73 @@ def test_token_never_in_reprs_or_errors(sandbox: RechatSandbox) -> None:
         texts = [repr(c), repr(c.tasks), str(ambiguous.value), str(ambiguous.value.__cause__), ambiguous.value.url]
     assert c.brand == faulty.brand
     assert all("super-secret-value" not in text for text in texts)
+
+
+# -- an expired token where Rechat checks the brand first ---------------------------------------
+
+
+def test_expired_token_on_brand_first_route_is_an_authentication_error(sandbox: RechatSandbox) -> None:
+    """GET /crm/tasks answers an expired token with 500: one token check, then AuthenticationError."""
+    seen: list[str] = []
+    inner = sandbox.transport()
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return inner.handle_request(request)
+
+    options = {**sandbox.client_options(), "token": "expired", "transport": httpx.MockTransport(record)}
+    with RechatClient(**options) as c, pytest.raises(AuthenticationError):
+        c.tasks.list_page()
+    assert seen == ["/crm/tasks", "/crm/tasks/search"]
+
+
+def test_async_expired_token_on_brand_first_route_is_an_authentication_error(sandbox: RechatSandbox) -> None:
+    """The async twin makes the same single check."""
+    seen: list[str] = []
+    inner = sandbox.transport()
+
+    async def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return await inner.handle_async_request(request)
+
+    async def run() -> None:
+        options = {**sandbox.client_options(), "token": "expired", "transport": httpx.MockTransport(record)}
+        async with AsyncRechatClient(**options) as c:
+            await c.tasks.list_page()
+
+    with pytest.raises(AuthenticationError):
+        asyncio.run(run())
+    assert seen == ["/crm/tasks", "/crm/tasks/search"]
+
+
+@pytest.mark.parametrize("check_status", [200, 503])
+def test_real_server_error_is_retried_with_one_token_check(check_status: int) -> None:
+    """A 500 with a good token stays a retried ServerError checked once; a failing check is retried too."""
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/crm/tasks/search":
+            return httpx.Response(check_status, json={"code": "OK", "data": [], "info": {"count": 0, "total": 0}})
+        return httpx.Response(500, json={"message": "Internal Error"})
+
+    retry = RetryPolicy(attempts=3)
+    with RechatClient(token="t", transport=httpx.MockTransport(answer), retry=retry) as c, pytest.raises(ServerError):
+        c.tasks.list_page()
+    checks = seen.count("/crm/tasks/search")
+    assert seen.count("/crm/tasks") == 3
+    assert checks == (1 if check_status == 200 else 3)
+
+
+def test_a_500_elsewhere_is_not_a_token_question() -> None:
+    """Only the brand-first routes make the check: a 500 from GET /contacts is retried without one."""
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(500, json={"message": "Internal Error"})
+
+    transport = httpx.MockTransport(answer)
+    with RechatClient(token="t", transport=transport, retry=RetryPolicy(attempts=2)) as c, pytest.raises(ServerError):
+        c.contacts.list_page()
+    assert seen == ["/contacts", "/contacts"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import crmbridge
-from crmbridge.adapters.rechat.connection import make_backend
+from crmbridge.adapters.rechat.connection import make_backend, merged_task_body
 from crmbridge.canonical import Contact, EmailAddress, Ref, Reminder, Task
 from crmbridge.errors import InvalidIdError, NotFoundError, UnsupportedOperation
 from crmbridge.sandbox._openapi import ContractTransport, OpenAPIContract, openapi_path
@@ -121,12 +121,87 @@ def test_task_update_of_some_fields(sandbox: RechatSandbox, conn: crmbridge.Conn
     assert reminders(after) == reminders(before)
 
 
-def test_tasks_cannot_be_deleted(sandbox: RechatSandbox, conn: crmbridge.Connection) -> None:
-    """Rechat documents no task delete: UnsupportedOperation, and the task stays."""
-    ref = conn.create(new_task(sandbox))
-    with pytest.raises(UnsupportedOperation):
+class Recorder(httpx.BaseTransport):
+    """Passes requests to the contract-checking transport and keeps each one seen."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.inner.handle_request(request)
+
+
+def colleague(sandbox: RechatSandbox) -> Ref:
+    user = next(u.id for u in sandbox.users if u.brands == (sandbox.brand,) and u.token != sandbox.token)
+    return Ref("rechat", "user", user)
+
+
+def test_full_crud_cycle_keeps_owners_descriptions_reminders_and_links(sandbox: RechatSandbox) -> None:
+    """Create, partial updates, link removal and delete of tasks and contacts keep every other field.
+
+    The sandbox follows Rechat's server: unrequested relations are left out, a PUT nulls the
+    scalars it is not sent, only ``associations[]=`` expands and only ``ids[]=`` removes.
+    """
+    recorder = Recorder(ContractTransport(sandbox.transport(), CONTRACT))
+    with crmbridge.connect("rechat", **{**sandbox.client_options(), "transport": recorder, "page_size": 5}) as conn:
+        owner = colleague(sandbox)
+        first = conn.create(new_contact(sandbox).model_copy(update={"owners": [owner]}))
+        second = conn.create(new_contact(sandbox).model_copy(update={"first_name": "Grace", "owners": [owner]}))
+        contact = conn.get("contact", first)
+        assert isinstance(contact, Contact)
+        assert contact.owners == [owner]
+        assert contact.created_by == me(sandbox)
+        conn.update(contact.model_copy(update={"last_name": "Byron"}), fields=["last_name"])
+        assert sandbox.store.get("contacts", first.id)["user"] == owner.id
+
+        sent = new_task(sandbox, first).model_copy(
+            update={"contacts": [first, second], "ends_at": DUE + dt.timedelta(hours=1), "kind": "In-Person Meeting"}
+        )
+        ref = conn.create(sent)
+        task = conn.get("task", ref)
+        assert isinstance(task, Task)
+        assert (task.kind, task.created_by, task.contacts) == ("In-Person Meeting", me(sandbox), [first, second])
+
+        conn.update(task.model_copy(update={"title": "Renamed"}), fields=["title"])
+        renamed = conn.get("task", ref)
+        assert isinstance(renamed, Task)
+        assert (renamed.title, renamed.description, renamed.ends_at, renamed.status) == (
+            "Renamed",
+            sent.description,
+            sent.ends_at,
+            "pending",
+        )
+        assert (renamed.assignees, renamed.contacts, reminders(renamed)) == (
+            sent.assignees,
+            [first, second],
+            reminders(sent),
+        )
+
+        conn.update(renamed.model_copy(update={"contacts": [second]}), fields=["contacts"])
+        unlinked = conn.get("task", ref)
+        assert isinstance(unlinked, Task)
+        assert (unlinked.contacts, unlinked.title, unlinked.description) == ([second], "Renamed", sent.description)
+        assert reminders(unlinked) == reminders(sent)
+
+        conn.update(unlinked.model_copy(update={"status": "done"}), fields=["status"])
+        done = conn.get("task", ref)
+        assert isinstance(done, Task)
+        assert (done.status, done.description, done.contacts) == ("done", sent.description, [second])
+        listed = [t for t in conn.list("task") if isinstance(t, Task) and t.ref == ref]
+        assert listed[0].contacts == [second]
+
         conn.delete(ref)
-    assert conn.get("task", ref).ref == ref
+        with pytest.raises(NotFoundError):
+            conn.get("task", ref)
+        conn.delete(first)
+    lists = [r for r in recorder.requests if r.method == "GET" and r.url.path in ("/crm/tasks", "/contacts")]
+    assert lists
+    assert all(r.url.params.get("order") for r in lists)
+    assert not any(r.url.params.get("associations") for r in recorder.requests)
+    puts = [r for r in recorder.requests if r.method == "PUT"]
+    assert all("crm_task.associations" in r.url.params.get_list("associations[]") for r in puts)
 
 
 def test_contact_create_update_delete(sandbox: RechatSandbox, conn: crmbridge.Connection) -> None:
@@ -263,8 +338,14 @@ def test_async_connection_round_trips(sandbox: RechatSandbox) -> None:
             task_ref = await conn.create(new_task(sandbox))
             task = await conn.get("task", task_ref)
             assert isinstance(task, Task)
-            await conn.update(task.model_copy(update={"title": "Renamed"}))
+            await conn.update(task.model_copy(update={"title": "Renamed"}), fields=["title"])
             renamed = await conn.get("task", task_ref)
+            await conn.delete(task_ref)
+            try:
+                await conn.get("task", task_ref)
+                task_deleted = False
+            except NotFoundError:
+                task_deleted = True
             contact_ref = await conn.create(new_contact(sandbox))
             listed = [c.ref async for c in conn.list("contact")]
             await conn.delete(contact_ref)
@@ -282,15 +363,18 @@ def test_async_connection_round_trips(sandbox: RechatSandbox) -> None:
                 "contact": contact_ref,
                 "tasks": tasks,
                 "deleted": deleted,
+                "task_deleted": task_deleted,
                 "lookups": await conn.lookups(),
             }
 
     out = asyncio.run(run())
     assert out["renamed"].title == "Renamed"
+    assert (out["renamed"].description, out["renamed"].assignees) == (out["task"].description, out["task"].assignees)
     assert reminders(out["renamed"]) == reminders(out["task"])
     assert out["contact"] in out["listed"]
-    assert out["task"].ref in out["tasks"]
+    assert out["task"].ref not in out["tasks"]  # deleted before the listing
     assert out["deleted"] is True
+    assert out["task_deleted"] is True
     assert set(out["lookups"]) == {"contacts/tags", "contacts/attribute_defs"}
 
 
@@ -308,3 +392,71 @@ def test_random_uuid_is_not_found(conn: crmbridge.Connection) -> None:
     """A well-formed id that names nothing raises NotFoundError through the connection."""
     with pytest.raises(NotFoundError):
         conn.get("contact", str(uuid.uuid4()))
+
+
+def test_merged_task_body_keeps_current_scalars_and_reuses_association_ids() -> None:
+    """A PUT body built from a partial one: current scalars kept, a same-target new link takes the existing id."""
+    contact, other = str(uuid.uuid4()), str(uuid.uuid4())
+    current = {
+        "title": "Old",
+        "description": "keep",
+        "due_date": 10.0,
+        "end_date": 20.0,
+        "status": "PENDING",
+        "task_type": "Other",
+        "metadata": {"a": 1},
+        "all_day": True,
+        "associations": [
+            {"id": "assoc-1", "association_type": "contact", "contact": {"id": contact, "type": "contact"}},
+            {"id": "assoc-2", "association_type": "contact", "contact": {"id": other, "type": "contact"}},
+        ],
+    }
+    body = {"title": "New", "associations": [{"association_type": "contact", "contact": contact}]}
+    merged = merged_task_body(current, body)
+    assert merged["title"] == "New"
+    assert [merged[k] for k in ("description", "end_date", "status", "task_type", "metadata", "all_day")] == [
+        "keep",
+        20.0,
+        "PENDING",
+        "Other",
+        {"a": 1},
+        True,
+    ]
+    assert merged["associations"] == [{"association_type": "contact", "contact": contact, "id": "assoc-1"}]
+    kept = merged_task_body(
+        current, {"associations": [{"id": "assoc-1"}, {"association_type": "contact", "contact": contact}]}
+    )
+    assert kept["associations"] == [{"id": "assoc-1"}, {"association_type": "contact", "contact": contact}]
+    assert "reminders" not in merged_task_body(current, {"title": "x"})
+
+
+def test_email_associations_are_read_and_kept_on_update(sandbox: RechatSandbox, conn: crmbridge.Connection) -> None:
+    """A task Rechat linked to an email campaign keeps that link through a canonical update."""
+    ref = conn.create(new_task(sandbox))
+    stored = sandbox.store.get("tasks", ref.id)
+    campaign = str(uuid.uuid4())
+    email = {
+        "id": str(uuid.uuid4()),
+        "created_at": 1.0,
+        "updated_at": 1.0,
+        "deleted_at": None,
+        "created_by": stored["created_by"],
+        "brand": stored["brand"],
+        "association_type": "email",
+        "crm_task": ref.id,
+        "contact": None,
+        "listing": None,
+        "deal": None,
+        "email": campaign,
+        "index": None,
+        "metadata": None,
+        "type": "crm_association",
+    }
+    sandbox.store.put("tasks", ref.id, {**stored, "associations": [email]})
+    task = conn.get("task", ref)
+    assert isinstance(task, Task)
+    assert [a["association_type"] for a in task.extras["associations"]] == ["email"]
+    conn.update(task.model_copy(update={"title": "Renamed"}), fields=["title", "contacts"])
+    after = sandbox.store.get("tasks", ref.id)
+    assert [(a["association_type"], a["email"]) for a in after["associations"]] == [("email", campaign)]
+    assert after["title"] == "Renamed"

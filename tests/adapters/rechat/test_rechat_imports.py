@@ -143,8 +143,8 @@ def test_csv_import_creates_contacts_of_the_callers_brand(sandbox: RechatSandbox
 
     async def scenario(c: Client, sb: RechatSandbox) -> Any:
         job = await done(c.contacts.import_csv(CSV))
-        listed = await collect(c.contacts.list(q=["Lovelace"]))
-        grace = await collect(c.contacts.list(q=["Hopper"]))
+        listed = await collect(c.contacts.list(q=["Lovelace"], associations=["contact.user"]))
+        grace = await collect(c.contacts.list(q=["Hopper"], associations=["contact.user"]))
         return job, listed, grace
 
     job, [ada], [grace] = run(scenario, sandbox, kind)
@@ -158,7 +158,8 @@ def test_csv_import_creates_contacts_of_the_callers_brand(sandbox: RechatSandbox
     )
     assert ada.phone_number == "+15550100"
     assert sorted(ada.tags or []) == ["Math", "VIP"]
-    assert ada.user_id == me(sandbox)
+    assert ada.user is not None
+    assert ada.user.id == me(sandbox)
     assert stored(sandbox, ada.id)["brand"] == sandbox.brand
     assert (grace.first_name, grace.company, grace.phone_number) == ("Grace", "US Navy", None)
 
@@ -216,10 +217,11 @@ def test_owner_and_mappings_choose_who_owns_what_and_which_columns_count(sandbox
                 "email": {"attribute_type": "email", "label": "Work"},
             },
         )
-        [ada] = c.contacts.list(q=["Lovelace"], associations=["contact.attributes"])
+        [ada] = c.contacts.list(q=["Lovelace"], associations=["contact.attributes", "contact.user"])
     assert job["created"] == 2
     assert job["ignored_columns"] == ["first_name", "phone_number", "company", "tags", "shoe_size"]
-    assert ada.user_id == colleague(sandbox)
+    assert ada.user is not None
+    assert ada.user.id == colleague(sandbox)
     assert (ada.first_name, ada.last_name, ada.email) == (None, "Lovelace", "ada@example.com")
     assert [a.label for a in ada.attributes or [] if a.attribute_type == "email"] == ["Work"]
 

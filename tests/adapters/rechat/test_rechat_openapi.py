@@ -36,7 +36,8 @@ def test_description_is_openapi_31_with_both_resources() -> None:
     assert ("DELETE", "/crm/tasks/{id}/associations/{association}") in operations
     assert ("PATCH", "/contacts/tags/{tag}") in operations
     assert ("POST", "/contacts/import.json") in operations
-    assert len(operations) == 46
+    assert ("DELETE", "/crm/tasks/{id}") in operations
+    assert len(operations) == 50
 
 
 def test_security_is_bearer_plus_brand_header() -> None:

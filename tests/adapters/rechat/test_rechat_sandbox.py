@@ -171,8 +171,8 @@ def test_filters_match_seeded_data(api: Api, sandbox: RechatSandbox) -> None:
     assert found["info"]["total"] == len(expected) > 0
 
 
-def test_expansion_off_gives_ids_and_on_gives_objects(api: Api, sandbox: RechatSandbox) -> None:
-    """Without associations assignees are ids; with them users, associations and reminders appear."""
+def test_unrequested_relations_are_left_out_as_rechat_does(api: Api, sandbox: RechatSandbox) -> None:
+    """Relation keys appear only when asked for in the array form; asked-for empty ones are null."""
     contact = _new_contact(api, sandbox, {"attribute_type": "first_name", "text": "Kate"})
     task = _new_task(
         api,
@@ -181,20 +181,27 @@ def test_expansion_off_gives_ids_and_on_gives_objects(api: Api, sandbox: RechatS
         reminders=[{"is_relative": True, "timestamp": 1765156454.099}],
     )
     plain = api.ok("GET", f"/crm/tasks/{task['id']}")["data"]
-    assert plain["assignees"] == [_me(sandbox)]
-    assert plain["contacts"] == [contact["id"]]
-    assert plain["deals"] == []
-    assert plain["listings"] == []
-    assert "associations" not in plain
-    assert "reminders" not in plain
+    for relation in ("assignees", "associations", "reminders", "created_by", "updated_by", "contacts", "deals"):
+        assert relation not in plain
     expansions = ["crm_task.assignees", "crm_task.associations", "crm_task.reminders", "crm_association.contact"]
     full = api.ok("GET", f"/crm/tasks/{task['id']}", **{"associations[]": expansions})["data"]
     assert full["assignees"][0]["id"] == _me(sandbox)
     assert full["assignees"][0]["type"] == "user"
     assert full["associations"][0]["contact"]["display_name"] == "Kate"
     assert full["reminders"][0]["timestamp"] == 1765156454.099
-    csv = api.ok("GET", f"/crm/tasks/{task['id']}", associations="crm_task.associations")["data"]
-    assert csv["associations"][0]["contact"] == contact["id"]
+    assert (full["contacts"], full["deals"], full["listings"]) == ([contact["id"]], [], [])
+    assert "created_by" not in full
+    bare = api.ok("GET", f"/crm/tasks/{task['id']}", associations="crm_task.associations")["data"]
+    assert "contact" not in bare["associations"][0]
+    assert bare["contacts"] == [contact["id"]]
+    # A comma-joined list is one unknown name: nothing is expanded.
+    joined = api.ok("GET", f"/crm/tasks/{task['id']}", associations="crm_task.associations,crm_task.reminders")
+    assert "associations" not in joined["data"]
+    assert "reminders" not in joined["data"]
+    empty = _new_task(api)
+    asked = api.ok("GET", f"/crm/tasks/{empty['id']}", **{"associations[]": expansions})["data"]
+    assert (asked["assignees"], asked["associations"], asked["reminders"]) == (None, None, None)
+    assert "contacts" not in asked
 
 
 def test_create_task_defaults_and_validation(api: Api) -> None:
@@ -213,7 +220,14 @@ def test_create_task_defaults_and_validation(api: Api) -> None:
         response = api.client.post("/crm/tasks", json=body)
         assert response.status_code == 400
         assert response.json()["code"] == "Validation"
-    assert api.client.post("/crm/tasks", json={"title": "x", "due_date": 1, "task_type": "Nap"}).status_code == 400
+    for kind in ("Email", "In-Person Meeting", "Other", "Nap"):
+        assert (
+            api.ok("POST", "/crm/tasks", json={"title": "x", "due_date": 1, "task_type": kind})["data"]["task_type"]
+            == kind
+        )
+    for end in (1, 0.5):
+        backwards = {"title": "x", "due_date": 1, "end_date": end, "task_type": "Todo"}
+        assert api.client.post("/crm/tasks", json=backwards).json()["code"] == "Validation"
 
 
 def test_put_replaces_fields_and_the_reminder_list(api: Api, sandbox: RechatSandbox) -> None:
@@ -232,17 +246,36 @@ def test_put_replaces_fields_and_the_reminder_list(api: Api, sandbox: RechatSand
         ],
         "assignees": [_colleague(sandbox)],
     }
-    updated = api.ok("PUT", f"/crm/tasks/{task['id']}", json=body, associations="crm_task.reminders")["data"]
+    expand = {"associations[]": ["crm_task.reminders", "crm_task.assignees"]}
+    updated = api.ok("PUT", f"/crm/tasks/{task['id']}", json=body, **expand)["data"]
     assert (updated["title"], updated["description"], updated["status"]) == ("Renamed", None, "DONE")
-    assert updated["assignees"] == [_colleague(sandbox)]
+    assert [u["id"] for u in updated["assignees"]] == [_colleague(sandbox)]
     assert [r["timestamp"] for r in updated["reminders"]] == [150.0, 300.0]
     ids = [r["id"] for r in updated["reminders"]]
     assert ids[0] == kept["id"]
     assert dropped["id"] not in ids
-    cleared = {k: v for k, v in body.items() if k != "reminders"}
-    again = api.ok("PUT", f"/crm/tasks/{task['id']}", json=cleared, associations="crm_task.reminders")["data"]
-    assert again["reminders"] == []
-    assert again["updated_at"] >= updated["updated_at"] >= task["created_at"]
+    left_out = {k: v for k, v in body.items() if k != "reminders"}
+    again = api.ok("PUT", f"/crm/tasks/{task['id']}", json=left_out, associations="crm_task.reminders")["data"]
+    assert [r["timestamp"] for r in again["reminders"]] == [150.0, 300.0]
+    cleared = {**left_out, "reminders": []}
+    emptied = api.ok("PUT", f"/crm/tasks/{task['id']}", json=cleared, associations="crm_task.reminders")["data"]
+    assert emptied["reminders"] is None
+    assert emptied["updated_at"] >= updated["updated_at"] >= task["created_at"]
+
+
+def test_put_nulls_every_scalar_it_is_not_sent(api: Api) -> None:
+    """A PUT with only the required fields nulls description, end_date, metadata and status; all_day false."""
+    task = _new_task(api, description="keep?", end_date=10.0**10, metadata={"a": 1}, all_day=True, status="DONE")
+    minimal = {"title": "T", "due_date": task["due_date"], "task_type": "Other"}
+    updated = api.ok("PUT", f"/crm/tasks/{task['id']}", json=minimal)["data"]
+    assert [updated[k] for k in ("description", "end_date", "metadata", "status", "all_day")] == [
+        None,
+        None,
+        None,
+        None,
+        False,
+    ]
+    assert updated["task_type"] == "Other"
 
 
 def test_put_bulk_adds_associations_without_id(api: Api, sandbox: RechatSandbox) -> None:
@@ -255,11 +288,29 @@ def test_put_bulk_adds_associations_without_id(api: Api, sandbox: RechatSandbox)
         **current,
         "associations": [*current["associations"], {"association_type": "contact", "contact": second["id"]}],
     }
-    expand = "crm_association.contact,crm_task.associations"
-    updated = api.ok("PUT", f"/crm/tasks/{task['id']}", json=body, associations=expand)["data"]
+    expand = {"associations[]": ["crm_association.contact", "crm_task.associations"]}
+    updated = api.ok("PUT", f"/crm/tasks/{task['id']}", json=body, **expand)["data"]
     assert updated["contacts"] == [first["id"], second["id"]]
     assert [a["contact"]["display_name"] for a in updated["associations"]] == ["A", "B"]
     assert updated["associations"][0]["id"] == current["associations"][0]["id"]
+    assert [a["metadata"] for a in updated["associations"]] == [{"origin": "rechat"}] * 2
+
+
+def test_put_removes_unlisted_associations_only_when_it_reads_them(api: Api, sandbox: RechatSandbox) -> None:
+    """Associations left out of a PUT are removed only when the PUT asks for crm_task.associations."""
+    first = _new_contact(api, sandbox, {"attribute_type": "first_name", "text": "A"})
+    second = _new_contact(api, sandbox, {"attribute_type": "first_name", "text": "B"})
+    links = [{"association_type": "contact", "contact": c["id"], "metadata": {"mine": 1}} for c in (first, second)]
+    task = _new_task(api, associations=links)
+    current = api.ok("GET", f"/crm/tasks/{task['id']}", associations="crm_task.associations")["data"]
+    assert [a["metadata"] for a in current["associations"]] == [{"origin": "rechat"}] * 2
+    body = {**current, "associations": current["associations"][:1]}
+    ignored = api.ok("PUT", f"/crm/tasks/{task['id']}", json=body)["data"]
+    assert "associations" not in ignored
+    kept = api.ok("GET", f"/crm/tasks/{task['id']}", associations="crm_task.associations")["data"]
+    assert kept["contacts"] == [first["id"], second["id"]]
+    removed = api.ok("PUT", f"/crm/tasks/{task['id']}", json=body, associations="crm_task.associations")["data"]
+    assert removed["contacts"] == [first["id"]]
 
 
 def test_association_routes(api: Api, sandbox: RechatSandbox) -> None:
@@ -267,8 +318,10 @@ def test_association_routes(api: Api, sandbox: RechatSandbox) -> None:
     contact = _new_contact(api, sandbox, {"attribute_type": "nickname", "text": "Johnny"})
     task = _new_task(api)
     path = f"/crm/tasks/{task['id']}/associations"
-    added = api.ok("POST", path, json={"association_type": "contact", "contact": contact["id"], "index": 1})["data"]
-    assert added["contact"] == contact["id"]
+    body = {"association_type": "contact", "contact": contact["id"], "index": 1, "metadata": {"x": 1}}
+    added = api.ok("POST", path, json=body)["data"]
+    assert "contact" not in added
+    assert added["metadata"] == {"x": 1}
     assert added["crm_task"] == task["id"]
     expanded = api.ok(
         "POST",
@@ -278,13 +331,17 @@ def test_association_routes(api: Api, sandbox: RechatSandbox) -> None:
     )
     assert expanded["data"]["contact"]["display_name"] == "Johnny"
     listing = api.ok("POST", path, json={"association_type": "listing", "listing": str(uuid.uuid4())})["data"]
-    listed = api.ok("GET", path)
+    listed = api.ok("GET", path, **{"associations[]": ["crm_association.contact", "crm_association.listing"]})
     assert listed["info"] == {"count": 3, "total": 3}
     assert listed["data"][0]["contact"]["nickname"] == "Johnny"
     assert listed["data"][2]["listing"]["type"] == "listing"
     assert api("DELETE", f"{path}/{added['id']}").status_code == 204
     assert api("DELETE", f"{path}/{added['id']}").status_code == 404
-    assert api("DELETE", path, ids=f"{expanded['data']['id']},{listing['id']}").status_code == 204
+    both = [expanded["data"]["id"], listing["id"]]
+    assert api("DELETE", path, ids=",".join(both)).status_code == 400
+    assert api("DELETE", path, ids=both[0]).status_code == 400
+    assert api.ok("GET", path)["info"]["total"] == 2
+    assert api("DELETE", path, **{"ids[]": both}).status_code == 204
     assert api.ok("GET", path)["info"]["total"] == 0
     missing = api("POST", path, json={"association_type": "contact", "contact": str(uuid.uuid4())})
     assert missing.status_code == 404
@@ -301,11 +358,13 @@ def test_contact_create_returns_ids_or_contacts(api: Api, sandbox: RechatSandbox
     assert uuid.UUID(ids["data"][0])
     full = api.ok("POST", "/contacts", json=body, get="true")["data"][0]
     assert full["display_name"] == "Ann"
-    assert full["attributes"] is None
+    assert "attributes" not in full
     no_user = {"contacts": [{"attributes": [{"attribute_type": "first_name", "text": "Ann"}]}]}
     assert api("POST", "/contacts", json=no_user).status_code == 400
     relaxed = api.ok("POST", "/contacts", json=no_user, relax="true", get="true")["data"][0]
-    assert relaxed["user"] == _me(sandbox)
+    assert "user" not in relaxed
+    owned = api.ok("GET", f"/contacts/{relaxed['id']}", **{"associations[]": "contact.user"})["data"]
+    assert owned["user"]["id"] == _me(sandbox)
     empty = {"contacts": [{"user": _me(sandbox), "attributes": []}]}
     assert api("POST", "/contacts", json=empty).json()["code"] == "Validation"
     with_options = {"contacts": [{**body["contacts"][0], "options": {}}]}
@@ -357,7 +416,7 @@ def test_read_model_is_computed_from_attributes(api: Api, sandbox: RechatSandbox
     ]
     assert len(contact["attributes"]) == 14
     plain = api.ok("GET", f"/contacts/{contact['id']}")["data"]
-    assert plain["attributes"] is None
+    assert "attributes" not in plain
     assert plain["display_name"] == "John Doe"
 
 
@@ -395,10 +454,12 @@ def test_attribute_routes(api: Api, sandbox: RechatSandbox) -> None:
     added = api.ok("POST", path, json={"attributes": [{"attribute_type": "phone_number", "text": "+15555550101"}]})[
         "data"
     ]
-    phone = next(a for a in added["attributes"] if a["attribute_type"] == "phone_number")
+    [phone] = added
+    assert phone["attribute_type"] == "phone_number"
     edited = api.ok("PUT", f"{path}/{phone['id']}", json={"text": "+15555550102", "label": "Work"})["data"]
-    assert edited["phone_numbers"] == ["+15555550102"]
-    assert api("DELETE", f"{path}/{phone['id']}").status_code == 204
+    assert (edited["id"], edited["text"], edited["label"]) == (phone["id"], "+15555550102", "Work")
+    assert api.ok("GET", f"/contacts/{contact['id']}")["data"]["phone_numbers"] == ["+15555550102"]
+    assert api.ok("DELETE", f"{path}/{phone['id']}")["data"]["id"] == contact["id"]
     assert api.ok("GET", f"/contacts/{contact['id']}")["data"]["phone_numbers"] == []
     assert api("DELETE", f"{path}/{phone['id']}").status_code == 404
     tag = {"attribute_type": "tag", "text": "Sphere"}
@@ -420,9 +481,9 @@ def test_contact_list_filters_and_paging(api: Api, sandbox: RechatSandbox) -> No
     mine = _new_contact(api, sandbox, {"attribute_type": "first_name", "text": "Quillon"})
     assert [c["id"] for c in api.ok("GET", "/contacts", q="quillon")["data"]] == [mine["id"]]
     assert [c["id"] for c in api.ok("GET", "/contacts", **{"q[]": "QUILLON"})["data"]] == [mine["id"]]
-    owned = api.ok("GET", "/contacts", limit=500, **{"users[]": _me(sandbox)})["data"]
+    owned = api.ok("GET", "/contacts", limit=500, **{"users[]": _me(sandbox), "associations[]": "contact.user"})["data"]
     assert owned
-    assert all(c["user"] == _me(sandbox) for c in owned)
+    assert all(c["user"]["id"] == _me(sandbox) for c in owned)
     recent = api.ok("GET", "/contacts", created_gte=mine["created_at"], updated_lte=mine["updated_at"] + 1)["data"]
     assert [c["id"] for c in recent] == [mine["id"]]
     names = [c["display_name"].lower() for c in api.ok("GET", "/contacts", order="display_name", limit=500)["data"]]
@@ -474,12 +535,18 @@ def test_owner_touch_and_assignees(api: Api, sandbox: RechatSandbox) -> None:
     """Owner changes to a brand member only; touch frequency and assignees are stored."""
     contact = _new_contact(api, sandbox, {"attribute_type": "first_name", "text": "Cy"})
     path = f"/contacts/{contact['id']}"
-    moved = api.ok("PUT", f"{path}/owner", json={"user": _colleague(sandbox)})["data"]
-    assert moved["user"] == _colleague(sandbox)
+    moved = api.ok("PUT", f"{path}/owner", json={"user": _colleague(sandbox)}, **{"associations[]": "contact.user"})
+    assert moved["data"]["user"]["id"] == _colleague(sandbox)
     outsider = sandbox.user(_other_token(sandbox)).id
     assert api("PUT", f"{path}/owner", json={"user": outsider}).status_code == 400
     assert api.ok("PATCH", f"{path}/touch", json={"touch_freq": 30})["data"]["touch_freq"] == 30
-    assignees = api.ok("PUT", f"{path}/assignees", json={"assignees": [{"user": _me(sandbox)}]})["data"]["assignees"]
+    assigned = api.ok(
+        "PUT",
+        f"{path}/assignees",
+        json={"assignees": [{"user": _me(sandbox)}]},
+        **{"associations[]": "contact.assignees"},
+    )
+    assignees = assigned["data"]["assignees"]
     assert [a["user"] for a in assignees] == [_me(sandbox)]
 
 
@@ -532,12 +599,14 @@ def test_duplicates_merge_and_import(api: Api, sandbox: RechatSandbox) -> None:
 
 
 def test_missing_or_unknown_token_is_401(sandbox: RechatSandbox) -> None:
-    """Without a token, or with an unknown one, every route answers 401 UnauthorizedAccess."""
+    """Without a token, or with an unknown one, routes answer 401, but GET /crm/tasks 500 (brand check first)."""
     with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url) as client:
         for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Basic {sandbox.token}"}):
-            response = _check(client.get("/crm/tasks", headers=headers), None)
+            response = _check(client.get("/crm/tasks/search", headers=headers), None)
             assert response.status_code == 401
             assert response.json()["code"] == "UnauthorizedAccess"
+            brand_first = _check(client.get("/crm/tasks", headers=headers), None)
+            assert (brand_first.status_code, brand_first.json()) == (500, {"message": "Internal Error"})
 
 
 def test_brand_header_rules(sandbox: RechatSandbox) -> None:
@@ -700,7 +769,10 @@ def test_every_operation_is_served_except_known_gaps(api: Api, sandbox: RechatSa
         ("GET", tpath, None, {}),
         ("PUT", tpath, {"title": "T", "due_date": 1.0, "task_type": "Todo"}, {}),
         ("GET", f"{tpath}/associations", None, {}),
-        ("DELETE", f"{tpath}/associations", None, {"ids": str(uuid.uuid4())}),
+        ("DELETE", f"{tpath}/associations", None, {"ids[]": str(uuid.uuid4())}),
+        ("POST", f"{tpath}/associations/bulk", [{"association_type": "listing", "listing": str(uuid.uuid4())}], {}),
+        ("PATCH", f"{tpath}/status", {"status": "DONE"}, {}),
+        ("POST", f"{tpath}/clone", {"title": "Copy"}, {}),
         ("DELETE", f"{tpath}/associations/{link['id']}", None, {}),
         ("GET", "/contacts", None, {}),
         ("POST", "/contacts/filter", {"query": "tour"}, {}),
@@ -727,6 +799,7 @@ def test_every_operation_is_served_except_known_gaps(api: Api, sandbox: RechatSa
         ("POST", f"{path}/merge", {"sub_contacts": [twin["id"]]}, {}),
         ("DELETE", "/contacts", None, {"ids[]": spare["id"]}),
         ("POST", "/contacts/undelete", {"deleted_gte": 0}, {}),
+        ("DELETE", tpath, None, {}),
     ]
     for method, target, body, params in calls:
         api.ok(method, target, json=body, **params)
@@ -754,3 +827,44 @@ def test_every_operation_is_served_except_known_gaps(api: Api, sandbox: RechatSa
     for method, route in KNOWN_GAPS:
         # Unrouted: 404, or 405 where /contacts/{id} matches the path with other methods.
         assert api.client.request(method, route).status_code in (404, 405)
+
+
+def test_status_clone_bulk_and_delete_routes(api: Api) -> None:
+    """PATCH status (DONE clears reminders, all-day moves to a day), clone, bulk add and DELETE behave as Rechat's."""
+    task = _new_task(api, all_day=True, reminders=[{"is_relative": True, "timestamp": 1.0}])
+    path = f"/crm/tasks/{task['id']}"
+    done = api.ok("PATCH", f"{path}/status", json={"status": "DONE"}, associations="crm_task.reminders")["data"]
+    assert (done["status"], done["reminders"]) == ("DONE", None)
+    assert done["due_date"] % 86400 == 0
+    assert done["end_date"] == done["due_date"] + 86400
+    assert api.client.patch(f"{path}/status", json={"status": "LATER"}).json()["code"] == "Validation"
+    deal = str(uuid.uuid4())
+    added = api.ok(
+        "POST",
+        f"{path}/associations/bulk",
+        json=[{"association_type": "deal", "deal": deal}],
+        associations="crm_association.deal",
+    )
+    assert added["data"][0]["deal"] == {"id": deal, "type": "deal"}
+    assert (
+        api.client.post(f"{path}/associations/bulk", json={"association_type": "deal"}).json()["code"] == "Validation"
+    )
+    clone = api.ok("POST", f"{path}/clone", json={"title": "Copy"}, associations="crm_task.associations")["data"]
+    assert (clone["title"], clone["task_type"], clone["contacts"], clone["deals"]) == ("Copy", "Call", [], [deal])
+    assert clone["id"] != task["id"]
+    assert api("DELETE", path).status_code == 204
+    assert api("GET", path).status_code == 404
+    assert api("DELETE", path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"name": 5}, {"section": ["a"]}, {"searchable": "yes"}, {"labels": "Home"}, {"enum_values": [1, 2]}],
+)
+def test_attribute_definition_fields_are_type_checked(api: Api, bad: dict[str, Any]) -> None:
+    """A number as name, a list as section, a string flag or non-string labels are a 400, never stored."""
+    body = {"label": "Pet", "data_type": "text", **bad}
+    before = len(api.ok("GET", "/contacts/attribute_defs")["data"])
+    response = api.client.post("/contacts/attribute_defs", json=body)
+    assert (response.status_code, response.json()["code"]) == (400, "Validation")
+    assert len(api.ok("GET", "/contacts/attribute_defs")["data"]) == before

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import cattrs
 
 from crmbridge.adapters._base import Adapter, Resolver
@@ -70,10 +71,26 @@ _ADDRESS_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
+@attrs.frozen(kw_only=True)
+class LeadWithLooseItems(Lead):
+    """A Lead whose emails and phones are read one by one (see :meth:`ContactMapper._items`)."""
+
+    emails: list[Any] | None = None
+    phones: list[Any] | None = None
+
+
+_ITEM_VALUE = {"emails": "address", "phones": "number"}
+"""The key without which an email or phone item carries nothing to read."""
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
 class ContactMapper:
     """Reads and writes leads; built once per adapter."""
 
-    __slots__ = ("adapter", "converter", "default_lead_type", "phones", "reader")
+    __slots__ = ("adapter", "converter", "default_lead_type", "email_reader", "phone_reader", "phones", "reader")
 
     def __init__(
         self,
@@ -86,7 +103,9 @@ class ContactMapper:
         self.converter = converter
         self.phones = phones
         self.default_lead_type = default_lead_type
-        self.reader: WireReader[Lead] = WireReader(Lead, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND)
+        self.reader: WireReader[Lead] = WireReader(LeadWithLooseItems, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND)
+        self.email_reader: WireReader[LeadEmail] = WireReader(LeadEmail, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND)
+        self.phone_reader: WireReader[LeadPhone] = WireReader(LeadPhone, schemas=WIRE_SCHEMAS, system=SYSTEM, kind=KIND)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -101,6 +120,10 @@ class ContactMapper:
         custom_fields = _read_custom_fields(extras.pop("custom_fields", None))
         advisor = wire["advisor"]
         advisor_id = advisor["id"] if advisor is not None else None
+        if advisor is not None and advisor_id is None:
+            # A user named without an id (the docs' create examples name the advisor by name):
+            # no canonical owner can say that, so it is kept to be sent back as it came.
+            extras["advisor"] = payload["advisor"]
         data: dict[str, Any] = {
             "ref": activix_ref("lead", wire["id"]),
             "is_lead": True,
@@ -114,8 +137,8 @@ class ContactMapper:
             "source": self._read_source(wire),
             "owners": [] if advisor_id is None else [activix_ref("user", advisor_id)],
             "addresses": self._read_addresses(wire),
-            "emails": self._read_emails(wire["emails"] or [], payload.get("emails") or []),
-            "phones": self._read_phones(wire["phones"] or [], payload.get("phones") or []),
+            "emails": self._read_emails(self._items(wire["emails"], "emails", self.email_reader, extras)),
+            "phones": self._read_phones(self._items(wire["phones"], "phones", self.phone_reader, extras)),
             "created_at": wire["created_at"],
             "updated_at": wire["updated_at"],
             "custom_fields": custom_fields,
@@ -138,7 +161,34 @@ class ContactMapper:
         return [construct(Address, values)]
 
     @staticmethod
-    def _read_emails(emails: Sequence[dict[str, Any]], raw: Sequence[Mapping[str, Any]]) -> list[EmailAddress]:
+    def _items(
+        raws: list[Any] | None, key: str, reader: WireReader[Any], extras: dict[str, Any]
+    ) -> list[tuple[int, dict[str, Any], Mapping[str, Any]]]:
+        """The readable items of ``key`` with their index; one missing its value fails alone.
+
+        An email without ``address`` or a phone without ``number`` (the docs' examples cut items
+        short to ``{"id": ...}``) is kept as sent in ``extras["unread_items"]`` with its path and
+        what is missing, and the rest of the lead reads. A value of the wrong type still fails the
+        lead, naming the field.
+        """
+        required = _ITEM_VALUE[key]
+        read: list[tuple[int, dict[str, Any], Mapping[str, Any]]] = []
+        for index, raw in enumerate(raws or []):
+            path = f"{key}[{index}]"
+            if isinstance(raw, Mapping) and required not in raw:
+                if not all(_is_scalar(value) for value in raw.values()):
+                    # Kept as sent only when it is plain: anything nested fails the lead, named.
+                    raise MappingError(SYSTEM, KIND, f"{path}.{required}", "required field missing")
+                unread = {"path": path, "reason": f"{required} missing", "item": dict(raw)}
+                extras.setdefault("unread_items", []).append(unread)
+                continue
+            if not isinstance(raw, Mapping):
+                raise MappingError(SYSTEM, KIND, path, "expected a JSON object")
+            read.append((index, reader(raw, path), raw))
+        return read
+
+    @staticmethod
+    def _read_emails(items: list[tuple[int, dict[str, Any], Mapping[str, Any]]]) -> list[EmailAddress]:
         return [
             build_valid(
                 EmailAddress,
@@ -146,10 +196,10 @@ class ContactMapper:
                 {"address": email["address"], "kind": email["type"], "extras": unknown_fields(item, LeadEmail)},
                 path=f"emails[{index}]",
             )
-            for index, (email, item) in enumerate(zip(emails, raw, strict=True))
+            for index, email, item in items
         ]
 
-    def _read_phones(self, phones: Sequence[dict[str, Any]], raw: Sequence[Mapping[str, Any]]) -> list[Phone]:
+    def _read_phones(self, items: list[tuple[int, dict[str, Any], Mapping[str, Any]]]) -> list[Phone]:
         return [
             build_valid(
                 Phone,
@@ -163,7 +213,7 @@ class ContactMapper:
                 },
                 path=f"phones[{index}]",
             )
-            for index, (phone, item) in enumerate(zip(phones, raw, strict=True))
+            for index, phone, item in items
         ]
 
     # -- writing --------------------------------------------------------------------------------

@@ -370,22 +370,23 @@ _lead_item = _structured(Lead, "lead")
 _communication_item = _structured(Communication, "communication")
 
 
-def read_page(answer: Any, item: ItemReader[T], *, kind: str) -> Page[T]:
+def read_page(answer: Any, item: ItemReader[T], *, kind: str, page: int = 1) -> Page[T]:
     """One page of a list envelope; ``next_cursor`` is the next page number, None on the last page.
 
     The last page is the one whose ``links.next`` is null or whose ``current_page`` is
-    ``last_page``, whichever comes first.
+    ``last_page``, whichever comes first; an envelope with neither ``links`` nor ``meta`` is a
+    single page. ``page`` is the number asked for (used only when ``meta`` is missing).
     """
     envelope = structure(_CONVERTER, answer, PageEnvelope, system=SYSTEM, kind=kind)
     items = [item(raw, f"data[{index}]") for index, raw in enumerate(envelope.data)]
-    following = envelope.meta.current_page + 1 if envelope.has_next else None
-    return Page(items, next_cursor=following, total=envelope.meta.total, raw=answer)
+    total = envelope.meta.total if envelope.meta is not None else None
+    return Page(items, next_cursor=envelope.next_page(page), total=total, raw=answer)
 
 
 def _numbered_page(answer: Any, item: ItemReader[T], kind: str, cursor: int, size: int) -> Page[T]:
-    # The answer itself says which page follows: the requested number and size are not needed.
-    del cursor, size
-    return read_page(answer, item, kind=kind)
+    # The answer itself says which page follows: the requested size is not needed.
+    del size
+    return read_page(answer, item, kind=kind, page=cursor)
 
 
 def _json_reader(kind: str) -> Callable[[Any], Json]:
@@ -575,11 +576,15 @@ def create_communication(communication: Communication | Mapping[str, Any]) -> En
 def update_communication(
     communication_id: IdLike, communication: Communication | Mapping[str, Any]
 ) -> Endpoint[Communication]:
-    """``PUT /communications/{id}``: partial, but ``lead_id``, ``method`` and ``type`` go every time."""
+    """``PUT /communications/{id}``: partial; fields not sent are left unchanged.
+
+    The docs' own update example sends only ``{"call_duration": 25, "call_status": "answered"}``.
+    ``lead_id``, ``method`` and ``type``, when sent, may not be null.
+    """
     body = _communication_body(communication)
-    missing = [key for key in ("lead_id", "method", "type") if body.get(key) is None]
-    if missing:
-        raise ValueError(f"a communication update needs {', '.join(missing)} (Activix requires them)")
+    nulls = [key for key in ("lead_id", "method", "type") if key in body and body[key] is None]
+    if nulls:
+        raise ValueError(f"a communication update cannot set {', '.join(nulls)} to null (Activix requires them)")
     path = f"/communications/{positive_id(communication_id, 'communication')}"
     return Endpoint(RequestSpec("PUT", path, body=body), _communication_reader)
 

@@ -39,6 +39,7 @@ class ActivixAdapter(Adapter):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"activity", "contact"})
+    ref_kinds: ClassVar[Mapping[str, str]] = {"contact": "lead", "activity": "communication"}
 
     def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
         """The custom field definitions in ``lookups`` (see :mod:`crmbridge.adapters.activix._field_defs`)."""

@@ -256,17 +256,28 @@ class PageEnvelope:
 
     What the clients page with: each item is read on its own, so an item that does not fit
     fails alone (at ``data[i]``), or is handed on as it is by a raw listing, instead of
-    refusing the whole page.
+    refusing the whole page. ``links`` and ``meta`` may be missing (one of the docs' list
+    examples has only ``data``): what is there decides whether a page follows.
     """
 
     data: list[Any]
-    links: ListLinks
-    meta: ListMeta
+    links: ListLinks | None = None
+    meta: ListMeta | None = None
 
     @property
     def has_next(self) -> bool:
-        """True while there is a page after this one (``links.next`` set and not the last page)."""
-        return self.links.next is not None and self.meta.current_page < self.meta.last_page
+        """True while a page follows: ``links.next`` set and ``meta`` not at its last page (each when sent)."""
+        if self.links is None and self.meta is None:
+            return False
+        more_links = self.links is None or self.links.next is not None
+        more_meta = self.meta is None or self.meta.current_page < self.meta.last_page
+        return more_links and more_meta
+
+    def next_page(self, current: int) -> int | None:
+        """The number of the following page (``current`` is the one asked for), None on the last."""
+        if not self.has_next:
+            return None
+        return (self.meta.current_page if self.meta is not None else current) + 1
 
 
 @attrs.frozen(kw_only=True)

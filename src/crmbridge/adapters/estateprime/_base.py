@@ -219,6 +219,10 @@ class EstatePrimeMapping(Adapter):
             return self._id(self._ref_id(ref, ref_kind, where, record, resolve))
 
         for index, cf in enumerate(record.custom_fields):
+            if cf.field.system != SYSTEM and (resolve is None or resolve(cf.field, SYSTEM) is None):
+                # Another CRM's custom field with no counterpart here (a field mapping moves values
+                # into our fields first): left out, and named by unsupported() as a loss.
+                continue
             field_id = int_id(cf.field, codec.field_kind, f"custom_fields[{index}].field")
             path = f"custom_fields[{index}].value"
             try:
@@ -257,6 +261,9 @@ class EstatePrimeMapping(Adapter):
         codec = self._fields[record.KIND]
         paths: list[str] = []
         for i, cf in enumerate(record.custom_fields):
+            if cf.field.system != SYSTEM:
+                paths.append(f"custom_fields[{i}]")  # unless the crosswalk has its counterpart
+                continue
             field_id = own_int(cf.field)
             if cf.type == "select" and isinstance(cf.value, Lookup) and field_id is not None:
                 if not codec.option_known(field_id, cf.value):

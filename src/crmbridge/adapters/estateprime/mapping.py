@@ -85,6 +85,7 @@ class EstatePrimeAdapter(ContactMapping, ActivityMapping, EventMapping):
 
     system: ClassVar[str] = SYSTEM
     kinds: ClassVar[frozenset[str]] = frozenset({"contact", "activity", "event"})
+    ref_kinds: ClassVar[Mapping[str, str]] = {"activity": "communication"}
 
     def custom_field_defs(self, lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldDef]]:
         """The custom field definitions in ``lookups`` (see :mod:`crmbridge.adapters.estateprime._field_defs`)."""

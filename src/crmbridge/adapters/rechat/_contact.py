@@ -26,7 +26,7 @@ from crmbridge.adapters._support import build_canonical as build_value
 from crmbridge.adapters._support import structure, unknown_fields
 from crmbridge.adapters.rechat._common import SYSTEM, build_canonical, ref, ref_uuid
 from crmbridge.adapters.rechat._field_defs import DEF_REF_KIND, GLOBAL_ATTRIBUTE_TYPES
-from crmbridge.adapters.rechat._time import date_to_epoch, datetime_to_epoch
+from crmbridge.adapters.rechat._time import date_to_epoch, datetime_to_epoch, epoch_to_datetime
 from crmbridge.adapters.rechat.wire import WireAddress, WireAttribute, WireContact
 from crmbridge.canonical import Address, Contact, CustomFieldValue, EmailAddress, Lookup, Person, Phone
 from crmbridge.errors import MappingError
@@ -138,24 +138,29 @@ def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: d
     partner: dict[str, str] = {}
     addresses: dict[int, dict[str, WireAttribute]] = {}
     leftovers: list[Any] = []
+    labels: dict[str, str] = {}
     for attribute, raw in zip(attributes, raws, strict=True):
         kind = attribute.attribute_type or ""  # "" for a custom attribute known only by its def
         value = attribute.text
         key = f"partner:{kind}" if attribute.is_partner else kind
         if attribute.is_partner and kind in _PARTNER_TYPES and value is not None and key not in ids:
             partner[kind] = value
-            _remember(ids, key, attribute)
+            _remember(ids, key, attribute, labels)
         elif attribute.is_partner:
             leftovers.append(raw)
         elif kind in _TEXT_FIELDS and value is not None and kind not in ids:
             fields[_TEXT_FIELDS[kind]] = value
-            _remember(ids, kind, attribute)
+            _remember(ids, kind, attribute, labels)
         elif kind == "birthday" and attribute.date is not None and kind not in ids:
             fields["birthday"] = attribute.date.date()
-            _remember(ids, kind, attribute)
+            instant = datetime_to_epoch(attribute.date)
+            if instant != date_to_epoch(fields["birthday"]):
+                # A canonical birthday is a date: the instant Rechat holds is kept to be written back.
+                extras["birthday_at"] = instant
+            _remember(ids, kind, attribute, labels)
         elif kind == "source" and value is not None and kind not in ids:
             fields["source"] = Lookup(name=value)
-            _remember(ids, kind, attribute)
+            _remember(ids, kind, attribute, labels)
         elif kind == "email" and value is not None:
             fields["emails"].append(EmailAddress(address=value, **_labelled(attribute)))
         elif kind == "phone_number" and value is not None:
@@ -183,6 +188,8 @@ def _from_attributes(attributes: list[WireAttribute], raws: list[Any], extras: d
             )
         ]
     extras["attribute_ids"] = {k: v for k, v in ids.items() if v}
+    if labels:
+        extras["attribute_labels"] = labels
     if leftovers:
         extras["attributes"] = leftovers
     return fields
@@ -214,8 +221,10 @@ def _custom_field(attribute: WireAttribute) -> CustomFieldValue:
     )
 
 
-def _remember(ids: dict[str, Any], key: str, attribute: WireAttribute) -> None:
+def _remember(ids: dict[str, Any], key: str, attribute: WireAttribute, labels: dict[str, str]) -> None:
     ids[key] = attribute.id
+    if attribute.label is not None:
+        labels[key] = attribute.label
 
 
 def _labelled(attribute: WireAttribute) -> dict[str, Any]:
@@ -235,6 +244,9 @@ def _attribute_address(index: int, parts: dict[str, WireAttribute]) -> Address:
         "ids": {kind: attribute.id for kind, attribute in parts.items() if attribute.id},
         "street": {p: text[p] for p in _STREET_PARTS if p in text},
     }
+    primary = {kind: attribute.is_primary for kind, attribute in parts.items() if attribute.is_primary is not None}
+    if primary:
+        extras["is_primary"] = primary
     return Address(
         line1=" ".join(s for s in street if s) or None,
         line2=text.get("unit_number"),
@@ -267,21 +279,24 @@ def contact_body(
     ids = contact.extras.get("attribute_ids") if with_ids else None
     known_ids: dict[str, Any] = ids if isinstance(ids, dict) else {}
     tagged: list[tuple[str, dict[str, Any]]] = []
+    labels = _kept(contact, "attribute_labels") if owned else {}
     for kind, field in _TEXT_FIELDS.items():
         value = getattr(contact, field)
         if value:  # Rechat refuses an attribute with empty text; an empty string carries nothing
-            tagged.append((field, _attr(kind, known_ids.get(kind), text=value)))
+            tagged.append((field, _attr(kind, known_ids.get(kind), labels.get(kind), text=value)))
     if contact.birthday is not None:
-        tagged.append(("birthday", _attr("birthday", known_ids.get("birthday"), date=date_to_epoch(contact.birthday))))
+        date = _birthday_epoch(contact, owned)
+        tagged.append(("birthday", _attr("birthday", known_ids.get("birthday"), labels.get("birthday"), date=date)))
     if contact.source is not None and contact.source.name is not None:
-        tagged.append(("source", _attr("source", known_ids.get("source"), text=contact.source.name)))
+        source = _attr("source", known_ids.get("source"), labels.get("source"), text=contact.source.name)
+        tagged.append(("source", source))
     tagged += [("emails", _contact_point("email", e.address, e, with_ids)) for e in contact.emails]
     tagged += [("phones", _contact_point("phone_number", p.number, p, with_ids)) for p in contact.phones]
     tagged += _multi("websites", "website", list(contact.websites), known_ids)
     tagged += _multi("tags", "tag", [t.name for t in contact.tags if t.name is not None], known_ids)
     for position, address in enumerate(contact.addresses):
-        tagged += [("addresses", part) for part in _address_parts(address, position, with_ids)]
-    tagged += [("related_people", a) for a in _partner_attributes(contact, known_ids)]
+        tagged += [("addresses", part) for part in _address_parts(address, position, owned=owned, with_ids=with_ids)]
+    tagged += [("related_people", a) for a in _partner_attributes(contact, known_ids, labels)]
     tagged += [("custom_fields", a) for a in _custom_attributes(contact, known_ids)]
     if owned:
         leftovers = contact.extras.get("attributes")
@@ -337,11 +352,29 @@ def _custom_value(custom: CustomFieldValue) -> dict[str, Any]:
     return {"text": str(value)}
 
 
-def _attr(kind: str, ident: Any, **value: Any) -> dict[str, Any]:
+def _attr(kind: str, ident: Any, label: Any = None, **value: Any) -> dict[str, Any]:
     attribute: dict[str, Any] = {"attribute_type": kind, **value}
     if isinstance(ident, str):
         attribute["id"] = ident
+    if isinstance(label, str):
+        attribute["label"] = label
     return attribute
+
+
+def _kept(contact: Contact, key: str) -> dict[str, Any]:
+    value = contact.extras.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _birthday_epoch(contact: Contact, owned: bool) -> float:
+    """The birthday as Rechat's epoch: the instant read from Rechat while it is still that day."""
+    birthday = contact.birthday
+    if birthday is None:  # pragma: no cover - only called with a birthday
+        raise ValueError("no birthday")
+    kept = contact.extras.get("birthday_at") if owned else None
+    if not isinstance(kept, int | float) or isinstance(kept, bool):
+        return date_to_epoch(birthday)
+    return float(kept) if epoch_to_datetime(kept).date() == birthday else date_to_epoch(birthday)
 
 
 def _contact_point(kind: str, value: str, item: EmailAddress | Phone, with_ids: bool) -> dict[str, Any]:
@@ -357,10 +390,15 @@ def _multi(field: str, kind: str, values: list[str], known_ids: dict[str, Any]) 
     return [(field, _attr(kind, ids.get(value), text=value)) for value in values]
 
 
-def _address_parts(address: Address, position: int, with_ids: bool) -> list[dict[str, Any]]:
-    extras = address.extras if with_ids else {}
-    index = extras.get("index") if isinstance(extras.get("index"), int) else position + 1
-    ids = extras.get("ids") if isinstance(extras.get("ids"), dict) else {}
+def _address_parts(address: Address, position: int, *, owned: bool, with_ids: bool) -> list[dict[str, Any]]:
+    # The index and the parts' primary flags read from Rechat go back on any write of its own
+    # record (index 0 is a real index); the attribute ids only on an update.
+    extras = address.extras if owned else {}
+    kept_index = extras.get("index")
+    index = kept_index if isinstance(kept_index, int) and not isinstance(kept_index, bool) else position + 1
+    ids = extras.get("ids") if with_ids and isinstance(extras.get("ids"), dict) else {}
+    kept_primary = extras.get("is_primary")
+    primary: dict[str, Any] = kept_primary if isinstance(kept_primary, dict) else {}
     parts: dict[str, str | None] = dict.fromkeys(_ADDRESS_PARTS)
     street = address.extras.get("street")
     kept_street = street if isinstance(street, dict) else {}
@@ -379,6 +417,8 @@ def _address_parts(address: Address, position: int, with_ids: bool) -> list[dict
         attribute = _attr(kind, ids.get(kind) if isinstance(ids, dict) else None, text=text, index=index)
         if address.kind is not None:
             attribute["label"] = address.kind
+        if isinstance(primary.get(kind), bool):
+            attribute["is_primary"] = primary[kind]
         out.append(attribute)
     return out
 
@@ -387,7 +427,7 @@ def _partner(contact: Contact) -> Person | None:
     return next((p for p in contact.related_people if p.relation == "partner"), None)
 
 
-def _partner_attributes(contact: Contact, known_ids: dict[str, Any]) -> list[dict[str, Any]]:
+def _partner_attributes(contact: Contact, known_ids: dict[str, Any], labels: dict[str, Any]) -> list[dict[str, Any]]:
     partner = _partner(contact)
     if partner is None:
         return []
@@ -398,7 +438,7 @@ def _partner_attributes(contact: Contact, known_ids: dict[str, Any]) -> list[dic
         "phone_number": partner.phone,
     }
     return [
-        {**_attr(kind, known_ids.get(f"partner:{kind}"), text=text), "is_partner": True}
+        {**_attr(kind, known_ids.get(f"partner:{kind}"), labels.get(f"partner:{kind}"), text=text), "is_partner": True}
         for kind, text in values.items()
         if text is not None
     ]

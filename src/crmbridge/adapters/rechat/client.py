@@ -32,7 +32,8 @@ only an empty page ends the list).
 
 from __future__ import annotations
 
-from typing import Final
+import time
+from typing import Any, Final
 
 import httpx
 
@@ -105,6 +106,7 @@ from crmbridge.adapters.rechat._resources.tags import (
 )
 from crmbridge.adapters.rechat._resources.task_associations import (
     add_task_association,
+    add_task_associations,
     list_task_associations,
     remove_task_association,
     remove_task_associations,
@@ -114,19 +116,25 @@ from crmbridge.adapters.rechat._resources.tasks import (
     AsyncTasks,
     TaskFilters,
     Tasks,
+    clone_task,
     create_task,
+    delete_task,
     get_task,
     list_tasks,
     search_tasks,
+    set_task_status,
     update_task,
 )
+from crmbridge.errors import AuthenticationError, ServerError
 from crmbridge.http import AsyncAPIClient, PagedList, RetryPolicy, SyncAPIClient
 
 __all__ = [
+    "BRAND_CHECKED_FIRST",
     "CONTACT_PAGE_SIZE",
     "DEFAULT_BASE_URL",
     "IMPORT_FILE_FIELD",
     "TASK_PAGE_SIZE",
+    "TOKEN_CHECK",
     "AsyncRechatClient",
     "ContactFilterBody",
     "ContactFilters",
@@ -138,6 +146,7 @@ __all__ = [
     "TaskFilters",
     "add_contact_attributes",
     "add_task_association",
+    "add_task_associations",
     "bulk_add_attributes",
     "bulk_delete_attributes",
     "bulk_delete_contacts",
@@ -147,11 +156,13 @@ __all__ = [
     "create_contacts",
     "create_contacts_ids",
     "create_tag",
+    "clone_task",
     "create_task",
     "delete_attribute_def",
     "delete_contact",
     "delete_contact_attribute",
     "delete_tag",
+    "delete_task",
     "duplicate_clusters",
     "filter_contacts",
     "get_attribute_def",
@@ -183,6 +194,7 @@ __all__ = [
     "set_contact_owner",
     "set_contact_touch",
     "set_tag_touch",
+    "set_task_status",
     "undelete_contacts",
     "update_attribute_def",
     "update_contact",
@@ -198,6 +210,31 @@ OffsetList = PagedList
 (the name the Rechat lists had before the paging of every CRM became one class)."""
 
 
+BRAND_CHECKED_FIRST: Final = frozenset({("GET", "/crm/tasks"), ("DELETE", "/crm/tasks")})
+"""Routes where Rechat checks the brand before the token: an expired token answers 500 there."""
+TOKEN_CHECK: Final = ("GET", "/crm/tasks/search", [("limit", 1)])
+"""A cheap request where Rechat checks the token first (401 when it is refused)."""
+_TOKEN_CONFIRMED_FOR: Final = 60.0
+# Seconds a passed token check covers, so a retried 500 checks once, not on every attempt.
+
+
+class _TokenCheck:
+    """Whether a 500 from a brand-first route needs the token checked (once, then remembered)."""
+
+    def __init__(self) -> None:
+        self._confirmed_until = 0.0
+
+    def wanted(self, error: Exception, method: str, path: str) -> bool:
+        """True for a 500 from a brand-first route while no recent check vouches for the token."""
+        brand_first = (method, "/" + path.strip("/")) in BRAND_CHECKED_FIRST
+        is_500 = isinstance(error, ServerError) and error.status_code == 500
+        return brand_first and is_500 and time.monotonic() >= self._confirmed_until
+
+    def passed(self) -> None:
+        """Remember that the token was accepted just now."""
+        self._confirmed_until = time.monotonic() + _TOKEN_CONFIRMED_FOR
+
+
 def _brand_headers(brand: IdLike | None) -> dict[str, str]:
     if brand is None:
         return {}
@@ -208,6 +245,9 @@ class RechatClient(SyncAPIClient):
     """A blocking Rechat client: ``client.tasks`` and ``client.contacts``.
 
     ``brand`` (a UUID) goes in ``X-RECHAT-BRAND``; without it Rechat uses the user's default brand.
+    On ``GET``/``DELETE /crm/tasks`` Rechat checks the brand before the token, so an expired token
+    answers 500 there: the client then checks the token once (``TOKEN_CHECK``) and raises
+    :class:`~crmbridge.errors.AuthenticationError` when it is refused, instead of retrying the 500.
     """
 
     system = SYSTEM
@@ -238,6 +278,24 @@ class RechatClient(SyncAPIClient):
         self.brand = headers.get("X-RECHAT-BRAND")
         self.tasks = Tasks(self)
         self.contacts = Contacts(self)
+        self._token_check = _TokenCheck()
+
+    def _send_once(self, method: str, path: str, params: Any, extra: dict[str, Any], safe: bool) -> Any:
+        """One attempt; a 500 from a brand-first route first checks the token (see the class docstring)."""
+        try:
+            return super()._send_once(method, path, params, extra, safe)
+        except ServerError as error:
+            if self._token_check.wanted(error, method, path):
+                check_method, check_path, check_params = TOKEN_CHECK
+                try:
+                    super()._send_once(check_method, check_path, check_params, {}, True)
+                except AuthenticationError as refused:
+                    raise refused from error  # not retried: the token, not the server, is at fault
+                except Exception:  # the check failing otherwise says nothing of the token: the 500 stands
+                    pass
+                else:
+                    self._token_check.passed()
+            raise
 
 
 class AsyncRechatClient(AsyncAPIClient):
@@ -271,3 +329,21 @@ class AsyncRechatClient(AsyncAPIClient):
         self.brand = headers.get("X-RECHAT-BRAND")
         self.tasks = AsyncTasks(self)
         self.contacts = AsyncContacts(self)
+        self._token_check = _TokenCheck()
+
+    async def _send_once(self, method: str, path: str, params: Any, extra: dict[str, Any], safe: bool) -> Any:
+        """One attempt; a 500 from a brand-first route first checks the token (see :class:`RechatClient`)."""
+        try:
+            return await super()._send_once(method, path, params, extra, safe)
+        except ServerError as error:
+            if self._token_check.wanted(error, method, path):
+                check_method, check_path, check_params = TOKEN_CHECK
+                try:
+                    await super()._send_once(check_method, check_path, check_params, {}, True)
+                except AuthenticationError as refused:
+                    raise refused from error  # not retried: the token, not the server, is at fault
+                except Exception:  # the check failing otherwise says nothing of the token: the 500 stands
+                    pass
+                else:
+                    self._token_check.passed()
+            raise

@@ -6,18 +6,20 @@ anything else goes to the adapter (Rechat's takes none, so an unknown option is 
 
 What each kind reads and writes:
 
-- ``task``: read with ``associations[]=crm_task.associations,crm_task.assignees,crm_task.reminders``
-  so the canonical Task is complete (an update then sends every reminder back, as the PUT
-  requires). Listing uses ``GET /crm/tasks``, or ``GET /crm/tasks/search`` when one of its
+- ``task``: read with every expansion in :data:`TASK_EXPANSIONS` (Rechat omits relation keys
+  unless asked for them, each by name in ``associations[]=...``), so the canonical Task is
+  complete. Listing uses ``GET /crm/tasks``, or ``GET /crm/tasks/search`` when one of its
   filters is given (``q``, ``assignee``, ``contact``, ``deal``, ``listing``, ``due_gte``,
-  ``due_lte``, ``status``, ``task_type``; ``order`` works on both). Rechat documents no
-  "updated since" filter for tasks, so ``updated_since`` lists by ``-updated_at`` and stops at
-  the first task updated before it: only the pages of recent changes are fetched. Creating is
-  ``POST /crm/tasks``, updating ``PUT /crm/tasks/{id}``; Rechat documents no task delete, so
-  deleting a task raises :class:`UnsupportedOperation`.
-- ``contact``: read with ``contact.attributes`` expanded. Listing uses ``GET /contacts`` with its
-  filters by name (``q``, ``users``, ``ids``, ``excludes``, ``crm_tasks``, ``created_gte``, ...,
-  ``parked``, ``alphabet``, ``order``); ``updated_since`` (a datetime) becomes ``updated_gte``.
+  ``due_lte``, ``status``, ``task_type``; ``order`` works on both, :data:`DEFAULT_ORDER` when
+  not given). Rechat has no "updated since" filter for tasks, so ``updated_since`` lists by
+  ``-updated_at`` and stops at the first task updated before it. Creating is ``POST
+  /crm/tasks``; updating reads the task and sends ``PUT /crm/tasks/{id}`` with the current value
+  of every scalar not being changed (Rechat's PUT nulls what it is not sent); deleting is
+  ``DELETE /crm/tasks/{id}``.
+- ``contact``: read with its attributes and its owner (:data:`CONTACT_EXPANSIONS`). Listing uses
+  ``GET /contacts`` with its filters by name (``q``, ``users``, ``ids``, ``excludes``,
+  ``crm_tasks``, ``created_gte``, ..., ``parked``, ``alphabet``, ``order``, default
+  :data:`DEFAULT_ORDER`); ``updated_since`` (a datetime) becomes ``updated_gte``.
   Attribute filters (``filter``, ``query``, ``filter_type``) switch to ``POST /contacts/filter``.
   Creating is ``POST /contacts``, updating ``PATCH /contacts/{id}``, deleting ``DELETE``.
 
@@ -47,6 +49,7 @@ from crmbridge.adapters.rechat.client import (
     create_contacts_ids,
     create_task,
     delete_contact,
+    delete_task,
     filter_contacts,
     get_contact,
     get_task,
@@ -65,6 +68,7 @@ from crmbridge.http import Endpoint, PagedList, RequestSpec
 
 __all__ = [
     "CONTACT_EXPANSIONS",
+    "DEFAULT_ORDER",
     "TASK_EXPANSIONS",
     "AsyncRechatBackend",
     "ListPlan",
@@ -72,13 +76,28 @@ __all__ = [
     "make_async_backend",
     "list_plan",
     "make_backend",
+    "merged_task_body",
 ]
 
 SYSTEM: Final = "rechat"
-TASK_EXPANSIONS: Final = ("crm_task.associations", "crm_task.assignees", "crm_task.reminders")
-"""What a task is read with, so that its canonical Task is complete."""
-CONTACT_EXPANSIONS: Final = ("contact.attributes",)
-"""What a contact is read with (attributes carry labels, primary and partner flags)."""
+TASK_EXPANSIONS: Final = (
+    "crm_task.associations",
+    "crm_task.assignees",
+    "crm_task.reminders",
+    "crm_task.created_by",
+    "crm_task.updated_by",
+    "crm_association.contact",
+    "crm_association.listing",
+    "crm_association.deal",
+)
+"""What a task is read with: Rechat leaves every relation key out unless it is asked for by name,
+association targets included (``crm_association.<target>``)."""
+CONTACT_EXPANSIONS: Final = ("contact.attributes", "contact.user", "contact.created_by", "contact.updated_by")
+"""What a contact is read with: its attributes and its owner (``user``), which Rechat omits unasked."""
+DEFAULT_ORDER: Final = "created_at"
+"""The order a list is read in when none is given: Rechat has no default order, so paging
+without one may skip or repeat records; creation time does not change while paging."""
+_TASK_SCALARS: Final = ("title", "description", "due_date", "end_date", "status", "task_type", "metadata", "all_day")
 
 _CLIENT_OPTIONS: Final = frozenset(
     {"base_url", "token", "brand", "timeout", "retry", "rate_limit", "transport", "verify"}
@@ -156,7 +175,7 @@ def _task_plan(filters: Mapping[str, Any], page_size: int) -> ListPlan:
         # No updated filter for tasks: newest changes first, and stop at the first older one.
         wanted["order"] = "-updated_at"
         keep = _updated_after(_since(since))
-    order = wanted.pop("order", None)
+    order = wanted.pop("order", DEFAULT_ORDER)
     if wanted:
         paged = search_tasks(associations=TASK_EXPANSIONS, limit=page_size, order=order, **wanted)
     else:
@@ -171,6 +190,7 @@ def _contact_plan(filters: Mapping[str, Any], page_size: int) -> ListPlan:
         if "updated_gte" in wanted:
             raise ValueError("give updated_since or updated_gte, not both")
         wanted["updated_gte"] = _since(since)
+    wanted.setdefault("order", DEFAULT_ORDER)
     if _BODY_ONLY & set(wanted):
         _refuse_unknown("contact", wanted, _FILTER_BODY | {"order"})
         order = wanted.pop("order", None)
@@ -212,15 +232,63 @@ def _checked(ref: Ref) -> Ref:
     return ref
 
 
+def _target_id(association: Mapping[str, Any]) -> str | None:
+    kind = association.get("association_type")
+    target = association.get(kind) if isinstance(kind, str) else None
+    if isinstance(target, Mapping):
+        target = target.get("id")
+    return target if isinstance(target, str) else None
+
+
+def _reuse_association_ids(sent: list[Any], current: list[Any]) -> list[Any]:
+    """``sent`` with a new association that links what a current one links given that one's id.
+
+    The PUT removes the associations it does not list, so an unchanged link sent without its id
+    (a task written from another CRM) would otherwise be removed and added again.
+    """
+    free = {
+        (a.get("association_type"), _target_id(a)): a["id"]
+        for a in current
+        if isinstance(a, Mapping) and isinstance(a.get("id"), str)
+    }
+    for item in sent:
+        if isinstance(item, Mapping) and item.get("id"):
+            free = {k: v for k, v in free.items() if v != item["id"]}
+    out: list[Any] = []
+    for item in sent:
+        if isinstance(item, Mapping) and not item.get("id"):
+            found = free.pop((item.get("association_type"), _target_id(item)), None)
+            if found is not None:
+                item = {**item, "id": found}
+        out.append(item)
+    return out
+
+
+def merged_task_body(current: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """The PUT body of a task: ``body`` over the task's current scalars.
+
+    Rechat's PUT sets every scalar it is not sent to null (all_day to false), so a partial update
+    sends the current values of the others; reminders, assignees and associations are touched only
+    when sent as arrays, so they are sent only when ``body`` has them.
+    """
+    merged: dict[str, Any] = {key: current.get(key) for key in _TASK_SCALARS if key in current}
+    merged.update(body)
+    sent = merged.get("associations")
+    if isinstance(sent, list):
+        merged["associations"] = _reuse_association_ids(sent, list(current.get("associations") or []))
+    return merged
+
+
 def _update_spec(ref: Ref, body: dict[str, Any]) -> RequestSpec:
     if _checked(ref).kind == "task":
-        return update_task(ref.id, body).spec
+        # Asking for crm_task.associations on the PUT is what makes Rechat remove the ones not sent.
+        return update_task(ref.id, body, associations=TASK_EXPANSIONS).spec
     return update_contact(ref.id, body).spec
 
 
 def _delete_spec(ref: Ref) -> RequestSpec:
     if _checked(ref).kind == "task":
-        raise UnsupportedOperation(SYSTEM, "delete a task")
+        return delete_task(ref.id).spec
     return delete_contact(ref.id).spec
 
 
@@ -258,11 +326,13 @@ class RechatBackend:
         return Ref(SYSTEM, kind, self.client.call(_create_endpoint(kind, body)))
 
     def update_payload(self, ref: Ref, body: dict[str, Any]) -> None:
-        """PUT a task / PATCH a contact."""
+        """PUT a task (read first: see :func:`merged_task_body`) / PATCH a contact."""
+        if _checked(ref).kind == "task":
+            body = merged_task_body(self.get_payload("task", ref.id), body)
         self.client.send(_update_spec(ref, body))
 
     def delete_payload(self, ref: Ref) -> None:
-        """Delete a contact (tasks cannot be deleted through the documented API)."""
+        """DELETE a task or a contact."""
         self.client.send(_delete_spec(ref))
 
     def lookups(self) -> dict[str, Any]:
@@ -303,11 +373,13 @@ class AsyncRechatBackend:
         return Ref(SYSTEM, kind, await self.client.call(_create_endpoint(kind, body)))
 
     async def update_payload(self, ref: Ref, body: dict[str, Any]) -> None:
-        """PUT a task / PATCH a contact."""
+        """PUT a task (read first: see :func:`merged_task_body`) / PATCH a contact."""
+        if _checked(ref).kind == "task":
+            body = merged_task_body(await self.get_payload("task", ref.id), body)
         await self.client.send(_update_spec(ref, body))
 
     async def delete_payload(self, ref: Ref) -> None:
-        """Delete a contact (tasks cannot be deleted through the documented API)."""
+        """DELETE a task or a contact."""
         await self.client.send(_delete_spec(ref))
 
     async def lookups(self) -> dict[str, Any]:

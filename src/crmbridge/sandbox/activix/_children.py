@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmbridge.sandbox.activix._state import ActivixState, Document
-from crmbridge.sandbox.activix._validate import Errors, check_value, to_e164, valid_email
+from crmbridge.sandbox.activix._validate import Errors, check_value, refuse_unknown, to_e164, valid_email
 
 __all__ = ["check_item", "check_items", "duplicate_message", "item_document", "refresh_validity", "taken_types"]
 
@@ -24,12 +24,22 @@ def taken_types(state: ActivixState, collection: str, lead_id: int, *, besides: 
 
 
 def check_item(
-    errors: Errors, collection: str, item: Any, *, prefix: str = "", partial: bool = False
+    errors: Errors,
+    collection: str,
+    item: Any,
+    *,
+    prefix: str = "",
+    partial: bool = False,
+    also: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The stored fields of one email, phone or vehicle body (errors named ``<prefix><field>``)."""
+    """The stored fields of one email, phone or vehicle body (errors named ``<prefix><field>``).
+
+    Keys other than the item's own (and ``also``, e.g. a create's ``lead_id``) are refused.
+    """
     if not isinstance(item, dict):
         errors.add(prefix.rstrip(".") or collection, "Each item must be an object.")
         return {}
+    refuse_unknown(errors, item, (*_KEYS[collection], *also), prefix)
     checker = {"emails": _email, "phones": _phone, "vehicles": _vehicle}[collection]
     fields = checker(errors, item, prefix)
     required = {"emails": ("address", "type"), "phones": ("number", "type"), "vehicles": ("type",)}[collection]

@@ -22,7 +22,7 @@ from crmbridge.sandbox.activix._children import item_document
 from crmbridge.sandbox.activix._http import Invalid, json_answer, read_object
 from crmbridge.sandbox.activix._render import render_call_log, render_communication
 from crmbridge.sandbox.activix._state import LEAD_FIELDS, ActivixState, Document
-from crmbridge.sandbox.activix._validate import Errors, Kind, check_value, to_e164
+from crmbridge.sandbox.activix._validate import Errors, Kind, check_value, refuse_unknown, to_e164
 
 __all__ = ["PRIVATE_FIELDS", "CommunicationEndpoints"]
 
@@ -86,36 +86,40 @@ class CommunicationEndpoints:
         document: Document = {**dict.fromkeys(("user_id", "executed_at", "description")), "created_at": now}
         document.update(dict.fromkeys(("call_duration", "call_phone", "call_status")))
         document["private"] = dict.fromkeys(PRIVATE_FIELDS)
-        self._apply(body, document)
+        self._apply(body, document, update=False)
         document["updated_at"] = now
         return json_answer({"data": render_communication(self.state.insert("communications", document))}, 201)
 
     async def update_communication(self, request: Request) -> Response:
-        """``PUT /communications/{id}``: partial, though ``lead_id``, ``method`` and ``type`` are required."""
+        """``PUT /communications/{id}``: partial; what is not sent is left unchanged (the docs' example)."""
         document = self.state.require("communications", request.path_params["id"])
         body = await read_object(request)
         document["private"] = dict(document["private"])
-        self._apply(body, document)
+        self._apply(body, document, update=True)
         document["updated_at"] = self.state.now()
         self.state.save("communications", document)
         return json_answer({"data": render_communication(document)})
 
-    def _apply(self, body: dict[str, Any], document: Document) -> None:
+    def _apply(self, body: dict[str, Any], document: Document, *, update: bool) -> None:
         errors = Errors()
-        # created_at is not editable and anything undocumented is ignored, as Laravel's mass assignment does.
+        # created_at is not editable (ignored); a key the OpenAPI file does not list is refused, as it says.
+        refuse_unknown(errors, body, (*_FIELDS, "created_at"))
         values = {name: check_value(errors, name, body[name], kind) for name, kind in _FIELDS.items() if name in body}
-        self._check(errors, values)
+        # An update checks what it sends against what is stored; a create has only what it sends.
+        required = [name for name in ("lead_id", "method", "type") if not update or name in values]
+        self._check(errors, values, required, stored_method=document.get("method") if update else None)
         errors.raise_if_any()
-        if values["method"] != document.get("method"):
-            self._clear_other_methods(document, values["method"])
+        method = values.get("method", document.get("method"))
+        if isinstance(method, str) and method != document.get("method"):
+            self._clear_other_methods(document, method)
         for name, value in values.items():
             if name in PRIVATE_FIELDS:
                 document["private"][name] = value
             else:
                 document["user_id" if name == "executed_by" else name] = value
 
-    def _check(self, errors: Errors, values: dict[str, Any]) -> None:
-        for name in ("lead_id", "method", "type"):
+    def _check(self, errors: Errors, values: dict[str, Any], required: list[str], *, stored_method: str | None) -> None:
+        for name in required:
             if values.get(name) in (None, ""):
                 errors.add(name, f"The {name.replace('_', ' ')} field is required.")
         if values.get("lead_id") is not None and self.state.get("leads", values["lead_id"]) is None:
@@ -128,7 +132,7 @@ class CommunicationEndpoints:
             errors.add("call_duration", "The call duration must be at least 0.")
         if values.get("call_phone") is not None:
             values["call_phone"] = self._e164(errors, "call_phone", values["call_phone"])
-        method = values.get("method")
+        method = values.get("method") or stored_method
         for name, owner in _METHOD_OF.items():
             if values.get(name) is not None and method and method != owner:
                 errors.add(name, f"The {name} field is only allowed when method is {owner}.")
@@ -208,6 +212,7 @@ class CommunicationEndpoints:
     def _check_call_log(self, body: dict[str, Any], existing: Document) -> tuple[Document, int | None, str | None]:
         """The merged call log, the user it names (if any) and the customer's number; one 422 for all errors."""
         errors = Errors()
+        refuse_unknown(errors, body, _CALL_LOG_FIELDS)
         values = {
             name: check_value(errors, name, body[name], kind) for name, kind in _CALL_LOG_FIELDS.items() if name in body
         }

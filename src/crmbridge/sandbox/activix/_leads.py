@@ -29,7 +29,7 @@ from crmbridge.sandbox.activix._render import (
     render_vehicle,
 )
 from crmbridge.sandbox.activix._state import LEAD_FIELDS, WRITABLE_ROLES, ActivixState, Document
-from crmbridge.sandbox.activix._validate import Errors, check_value
+from crmbridge.sandbox.activix._validate import Errors, check_value, refuse_unknown
 
 __all__ = ["LeadEndpoints"]
 
@@ -202,7 +202,7 @@ class LeadEndpoints:
         elif self.state.get("leads", lead_id) is None:
             errors.add("lead_id", "The selected lead id is invalid.")
             lead_id = None
-        fields = check_item(errors, collection, body)
+        fields = check_item(errors, collection, body, also=("lead_id",))
         if lead_id is not None:
             self._check_free_type(errors, collection, lead_id, fields.get("type"), besides=None)
         errors.raise_if_any()
@@ -258,6 +258,7 @@ class LeadEndpoints:
 
     def _note_fields(self, body: dict[str, Any], note: Document) -> dict[str, Any]:
         errors = Errors()
+        refuse_unknown(errors, body, ("content", "file_url", "parent_id", "user_id"))
         fields: dict[str, Any] = {
             name: check_value(errors, name, body[name], "string") for name in ("content", "file_url") if name in body
         }

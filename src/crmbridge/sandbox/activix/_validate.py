@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ __all__ = [
     "Errors",
     "Kind",
     "check_value",
+    "refuse_unknown",
     "format_timestamp",
     "parse_date",
     "parse_datetime",
@@ -43,18 +45,39 @@ class Errors:
             raise Invalid(self.fields)
 
 
+def refuse_unknown(errors: Errors, body: dict[str, Any], allowed: Iterable[str], prefix: str = "") -> None:
+    """A 422 message for each key of ``body`` outside ``allowed``: the OpenAPI file closes these bodies."""
+    known = set(allowed)
+    for key in body:
+        if key not in known:
+            errors.add(f"{prefix}{key}", f"The {prefix}{key} field is not allowed.")
+
+
 def format_timestamp(moment: datetime) -> str:
-    """UTC, whole seconds, with the ``+00:00`` suffix the vendor's examples show."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """UTC, whole seconds, with the ``+00:00`` suffix the vendor's examples show; always a 4-digit year.
+
+    (``strftime("%Y")`` writes year 536 as ``536`` on glibc, which is no ISO 8601 date-time.)
+    """
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def parse_datetime(value: str) -> datetime | None:
-    """An aware datetime from ISO 8601 (any offset; none means UTC), or None when unparseable."""
+    """An aware datetime from ISO 8601 (any offset; none means UTC), or None when unparseable.
+
+    An instant outside years 1 to 9999 in UTC (``0001-01-01T00:00:00+05:00``) is unparseable too:
+    the sandbox stores and compares instants in UTC.
+    """
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 def parse_date(value: str) -> date | None:

@@ -285,9 +285,15 @@ EVENT_FIELDS: Final = ObjectSpec(
 _RANGE = ObjectSpec({"min": nullable(datetime_text), "max": nullable(datetime_text)}, ["min", "max"], extra=False)
 
 
+MAX_PAGE: Final = (2**63 - 1) // 50
+"""The last page whose records' offsets fit a signed 64-bit integer (what a real server counts in)."""
+
+
 def _page(value: Any, path: str) -> int:
     if integer(value, path) < 1:
         raise Invalid(f"{path}: expected a page number of at least 1")
+    if value > MAX_PAGE:
+        raise Invalid(f"{path}: expected a page number of at most {MAX_PAGE}")
     return int(value)
 
 

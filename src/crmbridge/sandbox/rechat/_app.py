@@ -35,7 +35,6 @@ from crmbridge.sandbox.rechat._http import (
     bad_request,
     forbidden,
     is_uuid,
-    query_list,
     validation,
 )
 from crmbridge.sandbox.rechat._seed import seed_state
@@ -107,7 +106,9 @@ def _brand(user: RechatSandboxUser, request: Request) -> str:
 
 
 def _expansions(request: Request) -> frozenset[str]:
-    return frozenset(query_list(request.query_params, "associations"))
+    # Rechat reads associations[]=a&associations[]=b; a bare associations=a,b is the one name "a,b".
+    query = request.query_params
+    return frozenset([*query.getlist("associations[]"), *query.getlist("associations")])
 
 
 async def _multipart(request: Request) -> tuple[dict[str, str], tuple[Upload, ...]]:
@@ -130,10 +131,22 @@ async def _multipart(request: Request) -> tuple[dict[str, str], tuple[Upload, ..
     return fields, tuple(uploads)
 
 
-def _endpoint(state: SandboxState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+# Rechat runs its brand check before the token check on these routes: a refused (expired, wrong)
+# token fails inside the brand check and answers 500 instead of 401.
+_BRAND_CHECKED_FIRST = frozenset({("/crm/tasks", "GET")})
+
+
+def _endpoint(
+    state: SandboxState, handler: Handler, *, brand_first: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            user = _caller(state, request)
+            try:
+                user = _caller(state, request)
+            except RechatError:
+                if brand_first:
+                    return JSONResponse({"message": "Internal Error"}, status_code=500)
+                raise
             brand = _brand(user, request)
             body: Any
             uploads: tuple[Upload, ...] = ()
@@ -162,6 +175,10 @@ _ROUTES: Sequence[tuple[str, str, Handler]] = (
     ("/crm/tasks/search", "GET", tasks.list_tasks),
     ("/crm/tasks/{id}", "GET", tasks.get_task),
     ("/crm/tasks/{id}", "PUT", tasks.update_task),
+    ("/crm/tasks/{id}", "DELETE", tasks.delete_task),
+    ("/crm/tasks/{id}/status", "PATCH", tasks.patch_status),
+    ("/crm/tasks/{id}/clone", "POST", tasks.clone_task),
+    ("/crm/tasks/{id}/associations/bulk", "POST", tasks.add_associations),
     ("/crm/tasks/{id}/associations", "GET", tasks.list_associations),
     ("/crm/tasks/{id}/associations", "POST", tasks.add_association),
     ("/crm/tasks/{id}/associations", "DELETE", tasks.delete_associations),
@@ -219,7 +236,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def build_app(state: SandboxState) -> Starlette:
     """The Starlette app serving ``state`` (no faults)."""
-    routes = [Route(path, _endpoint(state, handler), methods=[method]) for path, method, handler in _ROUTES]
+    routes = [
+        Route(path, _endpoint(state, handler, brand_first=(path, method) in _BRAND_CHECKED_FIRST), methods=[method])
+        for path, method, handler in _ROUTES
+    ]
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
 

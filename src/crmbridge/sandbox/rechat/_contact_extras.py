@@ -63,12 +63,27 @@ def list_attribute_defs(state: SandboxState, call: Call) -> Response:
     return ok_page(defs, len(defs))
 
 
+def _check_def_types(body: dict[str, Any]) -> None:
+    """The types Rechat's attribute definition schema gives each field (400 otherwise)."""
+    for key in ("name", "section"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise validation(f"{key} must be a string")
+    for flag in _DEF_FLAGS:
+        if flag in body and not isinstance(body[flag], bool):
+            raise validation(f"{flag} must be a boolean")
+    for key in ("labels", "enum_values"):
+        value = body.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise validation(f"{key} must be an array of strings")
+
+
 def _def_fields(body: dict[str, Any]) -> Document:
     label = body.get("label")
     if not isinstance(label, str) or not label.strip():
         raise validation("label is required")
     if body.get("data_type") not in ("text", "date", "number"):
         raise validation("data_type must be text, date or number")
+    _check_def_types(body)
     name = body.get("name") or re.sub(r"\W+", "_", label.strip().lower())
     if global_def_by_name(name) is not None:
         raise validation(f"{name} is the name of a global attribute")

@@ -120,19 +120,28 @@ def build_contact(
     return refresh(contact)
 
 
+_CONTACT_RELATIONS = ("attributes", "user", "created_by", "updated_by", "assignees")
+# Stored for the sandbox's own filters; Rechat has no such column in what it answers.
+_NOT_ANSWERED = ("user_id",)
+
+
 def render_contact(state: SandboxState, contact: Document, expand: frozenset[str]) -> Document:
-    """The contact as Rechat answers it: ``attributes`` only with ``contact.attributes``."""
-    rendered = dict(contact)
-    rendered["attributes"] = None
+    """The contact as Rechat answers it: each relation key only with ``contact.<key>`` asked for."""
+    hidden = (*_CONTACT_RELATIONS, *_NOT_ANSWERED)
+    rendered = {k: v for k, v in contact.items() if k not in hidden}
+    brand = contact["brand"]
     if "contact.attributes" in expand:
-        defs = {d["id"]: d for d in state.attribute_defs(contact["brand"])}
+        defs = {d["id"]: d for d in state.attribute_defs(brand)}
         expand_defs = "contact_attribute.attribute_def" in expand
         rendered["attributes"] = [
             {**a, "attribute_def": defs.get(a["attribute_def"], a["attribute_def"])} if expand_defs else dict(a)
             for a in contact["attributes"]
         ]
-    if "contact.user" in expand:
-        rendered["user"] = state.user_json(contact["user"], contact["brand"])
+    for who in ("user", "created_by", "updated_by"):
+        if f"contact.{who}" in expand:
+            rendered[who] = state.user_json(contact[who], brand) if contact.get(who) else None
+    if "contact.assignees" in expand:
+        rendered["assignees"] = list(contact.get("assignees") or []) or None
     return rendered
 
 
@@ -469,23 +478,25 @@ def undelete_contacts(state: SandboxState, call: Call) -> Response:
 
 
 def add_attributes(state: SandboxState, call: Call) -> Response:
-    """POST /contacts/{id}/attributes: add; answers the contact with its attributes."""
+    """POST /contacts/{id}/attributes: add; answers the list of the added attributes."""
     contact, raw = _contact_of(state, call), call.body_object().get("attributes")
     if not isinstance(raw, list) or not raw:
         raise validation("attributes must be a non-empty array")
     if any(isinstance(a, dict) and a.get("id") for a in raw):
         raise validation("New attributes cannot carry an id")
+    before = {a["id"] for a in contact["attributes"]}
     updated = _save(state, _patched(state, call, contact, {"attributes": raw}, now()))
-    return ok(render_contact(state, updated, call.expand | {"contact.attributes"}))
+    added = [dict(a) for a in updated["attributes"] if a["id"] not in before]
+    return ok_page(added, len(added))
 
 
 def update_attribute(state: SandboxState, call: Call) -> Response:
-    """PUT /contacts/{id}/attributes/{attribute_id}: edit one attribute."""
+    """PUT /contacts/{id}/attributes/{attribute_id}: edit one attribute; answers the attribute."""
     contact = _contact_of(state, call)
     ident = require_uuid(call.path["attribute_id"], "attribute_id")
     patch = {"attributes": [{**call.body_object(), "id": ident}]}
     updated = _save(state, _patched(state, call, contact, patch, now()))
-    return ok(render_contact(state, updated, call.expand | {"contact.attributes"}))
+    return ok(dict(updated["attributes"][_attribute_position(updated["attributes"], ident)]))
 
 
 def _remove_attributes(contact: Document, ids: set[str], stamp: float) -> Document:
@@ -494,12 +505,12 @@ def _remove_attributes(contact: Document, ids: set[str], stamp: float) -> Docume
 
 
 def delete_attribute(state: SandboxState, call: Call) -> Response:
-    """DELETE /contacts/{id}/attributes/{attribute_id}: 204, or 404 for an unknown attribute."""
+    """DELETE /contacts/{id}/attributes/{attribute_id}: the contact, or 404 for an unknown attribute."""
     contact = _contact_of(state, call)
     ident = require_uuid(call.path["attribute_id"], "attribute_id")
     _attribute_position(contact["attributes"], ident)
-    _save(state, _remove_attributes(contact, {ident}, now()))
-    return no_content()
+    updated = _save(state, _remove_attributes(contact, {ident}, now()))
+    return ok(render_contact(state, updated, call.expand))
 
 
 def bulk_add_attributes(state: SandboxState, call: Call) -> Response:

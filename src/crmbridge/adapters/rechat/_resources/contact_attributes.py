@@ -8,8 +8,11 @@ from typing import Any
 from crmbridge.adapters.rechat._resources._shared import (
     IdLike,
     contact_path,
+    read_all,
     read_contact,
     read_nothing,
+    read_one,
+    structured_item,
     uuid_arg,
     uuid_args,
     wire_bodies,
@@ -29,25 +32,39 @@ __all__ = [
 ]
 
 
+# A module-level alias: inside a class that defines a ``list`` method, ``list[...]`` would name it.
+AttributeList = list[WireAttribute]
+
+_attribute_item = structured_item(WireAttribute, "contact")
+
+
 def _read_maybe_contact(answer: Any) -> WireContact | None:
     return None if answer is None else read_contact(answer)
 
 
+def _read_attribute(answer: Any) -> WireAttribute:
+    return read_one(answer, _attribute_item, "contact")
+
+
+def _read_attributes(answer: Any) -> list[WireAttribute]:
+    return read_all(answer, _attribute_item, "contact")
+
+
 def add_contact_attributes(
     contact_id: IdLike, attributes: Sequence[WireAttribute | Mapping[str, Any]]
-) -> Endpoint[WireContact]:
-    """``POST /contacts/{id}/attributes``: the contact, with its attributes."""
+) -> Endpoint[list[WireAttribute]]:
+    """``POST /contacts/{id}/attributes``: Rechat answers the list of the attributes it added."""
     body = {"attributes": wire_bodies(attributes)}
     spec = RequestSpec("POST", contact_path(contact_id, "/attributes"), body=body, idempotent=False)
-    return Endpoint(spec, read_contact)
+    return Endpoint(spec, _read_attributes)
 
 
 def update_contact_attribute(
     contact_id: IdLike, attribute_id: IdLike, changes: WireAttribute | Mapping[str, Any]
-) -> Endpoint[WireContact]:
-    """``PUT /contacts/{id}/attributes/{attribute_id}``: the contact, with its attributes."""
+) -> Endpoint[WireAttribute]:
+    """``PUT /contacts/{id}/attributes/{attribute_id}``: Rechat answers the attribute."""
     path = contact_path(contact_id, f"/attributes/{uuid_arg(attribute_id, 'attribute')}")
-    return Endpoint(RequestSpec("PUT", path, body=wire_body(changes)), read_contact)
+    return Endpoint(RequestSpec("PUT", path, body=wire_body(changes)), _read_attribute)
 
 
 def delete_contact_attribute(contact_id: IdLike, attribute_id: IdLike) -> Endpoint[WireContact | None]:
@@ -76,13 +93,13 @@ class ContactAttributes:
     def __init__(self, client: SyncAPIClient) -> None:
         self._c = client
 
-    def add(self, contact_id: IdLike, attributes: Sequence[WireAttribute | Mapping[str, Any]]) -> WireContact:
+    def add(self, contact_id: IdLike, attributes: Sequence[WireAttribute | Mapping[str, Any]]) -> AttributeList:
         """``POST /contacts/{id}/attributes``."""
         return self._c.call(add_contact_attributes(contact_id, attributes))
 
     def update(
         self, contact_id: IdLike, attribute_id: IdLike, changes: WireAttribute | Mapping[str, Any]
-    ) -> WireContact:
+    ) -> WireAttribute:
         """``PUT /contacts/{id}/attributes/{attribute_id}``."""
         return self._c.call(update_contact_attribute(contact_id, attribute_id, changes))
 
@@ -105,13 +122,13 @@ class AsyncContactAttributes:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._c = client
 
-    async def add(self, contact_id: IdLike, attributes: Sequence[WireAttribute | Mapping[str, Any]]) -> WireContact:
+    async def add(self, contact_id: IdLike, attributes: Sequence[WireAttribute | Mapping[str, Any]]) -> AttributeList:
         """``POST /contacts/{id}/attributes``."""
         return await self._c.call(add_contact_attributes(contact_id, attributes))
 
     async def update(
         self, contact_id: IdLike, attribute_id: IdLike, changes: WireAttribute | Mapping[str, Any]
-    ) -> WireContact:
+    ) -> WireAttribute:
         """``PUT /contacts/{id}/attributes/{attribute_id}``."""
         return await self._c.call(update_contact_attribute(contact_id, attribute_id, changes))
 

@@ -24,6 +24,7 @@ __all__ = [
     "AsyncTaskAssociations",
     "TaskAssociations",
     "add_task_association",
+    "add_task_associations",
     "list_task_associations",
     "remove_task_association",
     "remove_task_associations",
@@ -44,7 +45,7 @@ def _read_associations(answer: Any) -> list[WireAssociation]:
 
 
 def list_task_associations(task_id: IdLike, *, associations: Sequence[str] = ()) -> Endpoint[list[WireAssociation]]:
-    """``GET /crm/tasks/{id}/associations`` (contacts and listings come expanded)."""
+    """``GET /crm/tasks/{id}/associations`` (targets only with ``crm_association.<target>``)."""
     path = f"/crm/tasks/{uuid_arg(task_id, 'task')}/associations"
     return Endpoint(RequestSpec("GET", path, query_pairs(expand_pair(associations))), _read_associations)
 
@@ -64,13 +65,29 @@ def remove_task_association(task_id: IdLike, association_id: IdLike) -> Endpoint
     return Endpoint(RequestSpec("DELETE", path), read_nothing)
 
 
+def add_task_associations(
+    task_id: IdLike,
+    new: Sequence[WireAssociation | Mapping[str, Any]],
+    *,
+    associations: Sequence[str] = (),
+) -> Endpoint[list[WireAssociation]]:
+    """``POST /crm/tasks/{id}/associations/bulk``: link several records; the added associations."""
+    path = f"/crm/tasks/{uuid_arg(task_id, 'task')}/associations/bulk"
+    body = [wire_body(a) for a in new]
+    spec = RequestSpec("POST", path, query_pairs(expand_pair(associations)), body, idempotent=False)
+    return Endpoint(spec, _read_associations)
+
+
 def remove_task_associations(task_id: IdLike, association_ids: Sequence[IdLike]) -> Endpoint[None]:
-    """``DELETE /crm/tasks/{id}/associations?ids=a,b``: bulk remove."""
+    """``DELETE /crm/tasks/{id}/associations?ids[]=a&ids[]=b``: bulk remove.
+
+    Only the repeated ``ids[]`` form is an array to Rechat; ``ids=a,b`` is refused with 400.
+    """
     path = f"/crm/tasks/{uuid_arg(task_id, 'task')}/associations"
-    ids = ",".join(uuid_args(association_ids, "association"))
+    ids = uuid_args(association_ids, "association")
     if not ids:
         raise ValueError("at least one association id is required")
-    return Endpoint(RequestSpec("DELETE", path, query_pairs(("ids", ids))), read_nothing)
+    return Endpoint(RequestSpec("DELETE", path, query_pairs(("ids[]", ids))), read_nothing)
 
 
 class TaskAssociations:
@@ -93,8 +110,18 @@ class TaskAssociations:
         """``DELETE /crm/tasks/{id}/associations/{association}``."""
         self._c.call(remove_task_association(task_id, association_id))
 
+    def add_many(
+        self,
+        task_id: IdLike,
+        new: Sequence[WireAssociation | Mapping[str, Any]],
+        *,
+        associations: Sequence[str] = (),
+    ) -> AssociationList:
+        """``POST /crm/tasks/{id}/associations/bulk``."""
+        return self._c.call(add_task_associations(task_id, new, associations=associations))
+
     def remove_many(self, task_id: IdLike, association_ids: Sequence[IdLike]) -> None:
-        """``DELETE /crm/tasks/{id}/associations?ids=...``."""
+        """``DELETE /crm/tasks/{id}/associations?ids[]=...``."""
         self._c.call(remove_task_associations(task_id, association_ids))
 
 
@@ -118,6 +145,16 @@ class AsyncTaskAssociations:
         """``DELETE /crm/tasks/{id}/associations/{association}``."""
         await self._c.call(remove_task_association(task_id, association_id))
 
+    async def add_many(
+        self,
+        task_id: IdLike,
+        new: Sequence[WireAssociation | Mapping[str, Any]],
+        *,
+        associations: Sequence[str] = (),
+    ) -> AssociationList:
+        """``POST /crm/tasks/{id}/associations/bulk``."""
+        return await self._c.call(add_task_associations(task_id, new, associations=associations))
+
     async def remove_many(self, task_id: IdLike, association_ids: Sequence[IdLike]) -> None:
-        """``DELETE /crm/tasks/{id}/associations?ids=...``."""
+        """``DELETE /crm/tasks/{id}/associations?ids[]=...``."""
         await self._c.call(remove_task_associations(task_id, association_ids))

@@ -14,6 +14,7 @@ from crmbridge.adapters.rechat._resources._shared import (
     expand_pair,
     offset_list,
     query_pairs,
+    read_nothing,
     read_one,
     structured_item,
     uuid_arg,
@@ -28,10 +29,13 @@ __all__ = [
     "AsyncTasks",
     "TaskFilters",
     "Tasks",
+    "clone_task",
     "create_task",
+    "delete_task",
     "get_task",
     "list_tasks",
     "search_tasks",
+    "set_task_status",
     "update_task",
 ]
 
@@ -117,12 +121,38 @@ def create_task(task: WireTask | Mapping[str, Any], *, associations: Sequence[st
 def update_task(
     task_id: IdLike, task: WireTask | Mapping[str, Any], *, associations: Sequence[str] = ()
 ) -> Endpoint[WireTask]:
-    """``PUT /crm/tasks/{id}``: the whole task (every reminder must be sent again)."""
+    """``PUT /crm/tasks/{id}``: the whole task.
+
+    Rechat sets every scalar the body leaves out to null (``all_day`` to false); reminders,
+    assignees and associations are touched only when sent as arrays, and associations not listed
+    are removed only when ``associations`` names ``crm_task.associations``.
+    """
     path = f"/crm/tasks/{uuid_arg(task_id, 'task')}"
     body = wire_body(task)
     # A PUT replaces, so it may be resent, except that associations without an id are *added*.
     adds = any(isinstance(a, Mapping) and not a.get("id") for a in body.get("associations") or [])
     spec = RequestSpec("PUT", path, query_pairs(expand_pair(associations)), body, idempotent=not adds)
+    return Endpoint(spec, _read_task)
+
+
+def delete_task(task_id: IdLike) -> Endpoint[None]:
+    """``DELETE /crm/tasks/{id}``: 204."""
+    return Endpoint(RequestSpec("DELETE", f"/crm/tasks/{uuid_arg(task_id, 'task')}"), read_nothing)
+
+
+def set_task_status(task_id: IdLike, status: str | None, *, associations: Sequence[str] = ()) -> Endpoint[WireTask]:
+    """``PATCH /crm/tasks/{id}/status``: only the status (``DONE`` also clears the reminders)."""
+    path = f"/crm/tasks/{uuid_arg(task_id, 'task')}/status"
+    spec = RequestSpec("PATCH", path, query_pairs(expand_pair(associations)), {"status": status})
+    return Endpoint(spec, _read_task)
+
+
+def clone_task(
+    task_id: IdLike, task: WireTask | Mapping[str, Any], *, associations: Sequence[str] = ()
+) -> Endpoint[WireTask]:
+    """``POST /crm/tasks/{id}/clone``: a new task from ``task`` with the original's associations."""
+    path = f"/crm/tasks/{uuid_arg(task_id, 'task')}/clone"
+    spec = RequestSpec("POST", path, query_pairs(expand_pair(associations)), wire_body(task), idempotent=False)
     return Endpoint(spec, _read_task)
 
 
@@ -181,6 +211,20 @@ class Tasks:
         """``PUT /crm/tasks/{id}``."""
         return self._c.call(update_task(task_id, task, associations=associations))
 
+    def delete(self, task_id: IdLike) -> None:
+        """``DELETE /crm/tasks/{id}``."""
+        self._c.call(delete_task(task_id))
+
+    def set_status(self, task_id: IdLike, status: str | None, *, associations: Sequence[str] = ()) -> WireTask:
+        """``PATCH /crm/tasks/{id}/status``."""
+        return self._c.call(set_task_status(task_id, status, associations=associations))
+
+    def clone(
+        self, task_id: IdLike, task: WireTask | Mapping[str, Any], *, associations: Sequence[str] = ()
+    ) -> WireTask:
+        """``POST /crm/tasks/{id}/clone``."""
+        return self._c.call(clone_task(task_id, task, associations=associations))
+
 
 class AsyncTasks:
     """``client.tasks`` of :class:`AsyncRechatClient`."""
@@ -236,3 +280,17 @@ class AsyncTasks:
     ) -> WireTask:
         """``PUT /crm/tasks/{id}``."""
         return await self._c.call(update_task(task_id, task, associations=associations))
+
+    async def delete(self, task_id: IdLike) -> None:
+        """``DELETE /crm/tasks/{id}``."""
+        await self._c.call(delete_task(task_id))
+
+    async def set_status(self, task_id: IdLike, status: str | None, *, associations: Sequence[str] = ()) -> WireTask:
+        """``PATCH /crm/tasks/{id}/status``."""
+        return await self._c.call(set_task_status(task_id, status, associations=associations))
+
+    async def clone(
+        self, task_id: IdLike, task: WireTask | Mapping[str, Any], *, associations: Sequence[str] = ()
+    ) -> WireTask:
+        """``POST /crm/tasks/{id}/clone``."""
+        return await self._c.call(clone_task(task_id, task, associations=associations))
