@@ -83,16 +83,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: seconds, for smoke tests")
     parser.add_argument("--repeats", type=int, default=7, help="repetitions per measurement (at least 5)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"where to write the JSON results (default: {DEFAULT_OUTPUT.name}, on a full run only)",
+    )
     args = parser.parse_args(argv)
     # Not a terminal (a pipe, a log): wide enough that the table stays one line per row.
     console = Console() if sys.stdout.isatty() else Console(width=220)
     settings = Settings(quick=args.quick, repeats=args.repeats)
     results = run_suite(args.names or list(BENCHMARKS), settings, console)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     console.print(table(results))
-    console.print(f"results written to {args.output}")
+    # The committed results are the full suite's: a quick or partial run must not overwrite them.
+    output = args.output if args.output is not None else (None if args.quick or args.names else DEFAULT_OUTPUT)
+    if output is None:
+        console.print("results not written (a quick or partial run): give --output PATH to keep them")
+        return 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    console.print(f"results written to {output}")
     return 0
 
 

@@ -73,3 +73,19 @@ def test_results_name_the_machine(results: dict[str, object]) -> None:
     assert machine["cpu_count"]
     assert machine["python"]
     assert results["quick"] is True
+
+
+def test_a_quick_run_leaves_the_committed_results_alone() -> None:
+    """`python -m bench --quick` without --output does not overwrite bench/results.json (only a full run does)."""
+    committed = (REPO / "bench" / "results.json").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "rate_limit"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "results not written" in done.stdout
+    assert (REPO / "bench" / "results.json").read_bytes() == committed

@@ -163,7 +163,9 @@ def test_report_is_written_as_json(tmp_path: Path) -> None:
     report.write_json(tmp_path / "report.json")
     saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert saved["kinds"]["contact"]["created"] == 2
-    assert saved["skipped_kinds"] == {"event": "activix has no event (see CONVERSIONS for a mapping)"}
+    assert saved["skipped_kinds"] == {
+        "event": "activix has no event (convert it: --convert event=..., or conversions= in Python)"
+    }
 
 
 def test_events_become_rechat_tasks_only_when_asked(tmp_path: Path) -> None:

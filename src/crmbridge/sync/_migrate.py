@@ -263,8 +263,12 @@ class _Run:
         progress: Progress | None,
         links: Mapping[Ref, Ref],
         lease: Lease | None = None,
+        full_scan: bool = False,
     ) -> None:
         self.links = links
+        self.full_scan = full_scan
+        self.planned: dict[Ref, Ref] = {}
+        """Dry run: the placeholder target Ref of each record it would have created (later records refer to them)."""
         self.lease = lease
         self.fields: ResolvedFieldMapping | None = None
         self.zone: ZoneInfo | None = None
@@ -294,7 +298,7 @@ class _Run:
         fixed = self.links.get(ref)
         if fixed is not None and fixed.system == system:
             return fixed
-        return self.state.resolve(ref, system)
+        return self.state.resolve(ref, system) or self.planned.get(ref)
 
     # -- the kinds -----------------------------------------------------------------------------
 
@@ -305,7 +309,7 @@ class _Run:
         self.unsettled, self.in_hand, self.earlier = {}, {}, {}
         counts = self.report.kinds.setdefault(kind, KindReport())
         waiting = set() if self.dry_run else self.earlier_intents(kind)
-        since = self.state.checkpoint(self.report.job, kind)
+        since = None if self.full_scan else self.state.checkpoint(self.report.job, kind)
         newest: datetime | None = since
         oldest_failure: datetime | None = None
         for record in self.read(kind, since):
@@ -473,6 +477,8 @@ class _Run:
         # Translating first: a record that cannot be written leaves no intent behind.
         self.target.adapter.from_canonical(record, resolve=self.resolve)
         if self.dry_run:
+            ref_kind = _REF_KINDS.get((self.target.system, self.target_kind), self.target_kind)
+            self.planned[source] = Ref(self.target.system, ref_kind, _placeholder_id(self.target.system, source))
             return
         self.state.record_intent(source, self.target.system, kind=kind, marker=_marker(source), fingerprint=digest)
         try:
@@ -555,6 +561,25 @@ class _Run:
                     return
 
 
+_UUID_ID_SYSTEMS = frozenset({"rechat"})
+"""Systems whose record ids are UUIDs (the others' are integers): a dry run's placeholder ids take that form."""
+
+_REF_KINDS = {
+    ("activix", "contact"): "lead",
+    ("activix", "activity"): "communication",
+    ("estateprime", "activity"): "communication",
+}
+"""The CRM's own word for a canonical kind in its Refs, where it differs (a dry run's placeholders use it)."""
+
+
+def _placeholder_id(system: str, source: Ref) -> str:
+    """An id of the target's form for a record a dry run would have created (never sent anywhere)."""
+    digest = hashlib.sha256(str(source).encode()).hexdigest()
+    if system in _UUID_ID_SYSTEMS:
+        return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+    return str(int(digest[:12], 16) + 1)
+
+
 def _list_with_fallback(connection: Connection, kind: str, windows: Sequence[Mapping[str, Any]]) -> Iterator[Record]:
     """Records of the first filter window the CRM supports (an unsupported one fails on the first page)."""
     for window in windows:
@@ -596,6 +621,7 @@ def migrate(
     links: Mapping[Ref, Ref] | None = None,
     conversions: Mapping[str, str] | None = None,
     wait: float = 0.0,
+    full_scan: bool = False,
     field_mapping: FieldMapping | None = None,
 ) -> MigrationReport:
     """Move ``kinds`` (default: every kind both CRMs have) from ``source`` to ``target``.
@@ -610,7 +636,8 @@ def migrate(
     before any write (:class:`~crmbridge.errors.FieldMappingError` naming the line), and the
     report counts, per line, the values moved, failed and lossy. Running again resumes: what was
     moved is not moved twice, what changed is updated, what failed
-    is tried again. See the module docstring.
+    is tried again. ``full_scan=True`` reads every source record instead of only what changed
+    since the last run's checkpoint. See the module docstring.
 
     One run per pair of CRMs at a time (they share the crosswalk): the run holds the lease of
     ``migrate <source>-><target>`` in the state store; another run of it waits ``wait`` seconds
@@ -623,7 +650,17 @@ def migrate(
     chosen = _ordered(kinds if kinds is not None else source.adapter.kinds & target.adapter.kinds)
     report = MigrationReport(job or f"{source.system}->{target.system}", source.system, target.system, dry_run)
     lease = None if dry_run else Lease(store, f"migrate {source.system}->{target.system}", wait=wait)
-    run = _Run(source, target, store, report, dry_run=dry_run, progress=progress, links=links or {}, lease=lease)
+    run = _Run(
+        source,
+        target,
+        store,
+        report,
+        dry_run=dry_run,
+        progress=progress,
+        links=links or {},
+        lease=lease,
+        full_scan=full_scan,
+    )
     try:
         with lease or contextlib.nullcontext():
             _move_all(run, chosen, conversions or {}, field_mapping)
@@ -657,4 +694,5 @@ def _move_all(
         elif into is not None and into in target.adapter.kinds and (kind, into) in CONVERSIONS:
             run.move(kind, into)
         else:
-            report.skipped_kinds[kind] = f"{target.system} has no {kind} (see CONVERSIONS for a mapping)"
+            why = f"{target.system} has no {kind} (convert it: --convert {kind}=..., or conversions= in Python)"
+            report.skipped_kinds[kind] = why

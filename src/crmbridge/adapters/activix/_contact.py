@@ -258,7 +258,8 @@ class ContactMapper:
                 SYSTEM,
                 KIND,
                 "extras.type",
-                "Activix needs a lead type to create a lead: set default_lead_type in get_adapter()",
+                "Activix needs a lead type to create a lead: set the option default_lead_type"
+                " (on the command line: --to-option default_lead_type=web_order)",
             )
         body["type"] = self.default_lead_type
 

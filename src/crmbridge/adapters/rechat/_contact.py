@@ -459,7 +459,11 @@ def _owner(adapter: Adapter, contact: Contact, resolve: Resolver | None) -> str:
         if default is not None:
             return str(default)
         raise MappingError(
-            SYSTEM, KIND, "owners", "Rechat requires an owner user (ContactInput.user): set default_owner"
+            SYSTEM,
+            KIND,
+            "owners",
+            "Rechat requires an owner user (ContactInput.user): set the option default_owner"
+            " (on the command line: --to-option default_owner=USER_UUID)",
         )
     local = adapter.local_ref(contact.owners[0], path="owners[0]", record_kind=KIND, resolve=resolve)
     return ref_uuid(local, expected_kind="user", record_kind=KIND, path="owners[0]")
