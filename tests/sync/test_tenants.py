@@ -118,3 +118,19 @@ def test_links_and_feed_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     (tmp_path / "links.toml").write_text('"estateprime-user-2" = "activix:user:1"\n', encoding="utf-8")
     with pytest.raises(TenantsFileError, match=r"tenants\.acme\.links: .*a Ref is written"):
         tenants.tenants["acme"].link_map()
+
+
+def test_a_tenant_names_its_field_mapping_relative_to_the_file(tmp_path: Path) -> None:
+    """A tenant's mapping file is found next to the tenants file; a broken one is refused naming tenant and line."""
+    (tmp_path / "acme-mapping.toml").write_text("[[field]]\nfrom = 'Budget'\nto = 'budget'\n", encoding="utf-8")
+    text = ACCOUNTS + '[tenants.acme]\nmapping = "acme-mapping.toml"\n' + SOURCE + TARGET
+    acme = parse_tenants(text, base=tmp_path).tenants["acme"]
+    mapping = acme.field_mapping()
+    assert mapping is not None
+    assert [(line.source.name, line.target.name) for line in mapping.lines] == [("Budget", "budget")]
+    (tmp_path / "acme-mapping.toml").write_text("[[field]]\nfrom = 'Budget'\n", encoding="utf-8")
+    with pytest.raises(
+        TenantsFileError, match=r"tenants\.acme\.mapping: .*acme-mapping\.toml:1: give exactly one of to"
+    ):
+        acme.field_mapping()
+    assert parse_tenants(ACCOUNTS + "[tenants.acme]\n" + SOURCE + TARGET).tenants["acme"].field_mapping() is None

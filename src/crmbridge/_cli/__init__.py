@@ -9,7 +9,7 @@ Credentials come from options or the environment (``CRMBRIDGE_<CRM>_TOKEN``,
 ``CRMBRIDGE_<CRM>_BASE_URL``) and are never printed.
 """
 
-from crmbridge._cli import _basic, _discover, _feed, _migrate, _sandbox  # noqa: F401  (each registers its commands)
+from crmbridge._cli import _basic, _discover, _feed, _mapping, _migrate, _sandbox  # noqa: F401  (each registers its commands)
 from crmbridge._cli._app import app
 from crmbridge._shards_cli import register_shard_commands
 

@@ -10,6 +10,7 @@ from crmbridge.errors import (
     APIStatusError,
     AuthenticationError,
     CrmBridgeError,
+    FieldMappingError,
     InvalidIdError,
     InvalidResponseError,
     JobLocked,
@@ -113,6 +114,8 @@ def explain(error: BaseException, meta: dict[str, Any]) -> tuple[int, str, str |
         return _api(error, meta)
     if isinstance(error, UnsupportedKind | InvalidIdError | UnsupportedOperation):
         return EXIT_USAGE, str(error), None
+    if isinstance(error, FieldMappingError):
+        return EXIT_USAGE, str(error), "fix that line of the mapping file (crmbridge mapping suggest writes one)"
     if isinstance(error, MappingError):
         return EXIT_FAILED, str(error), None
     if isinstance(error, CrmBridgeError):

@@ -10,6 +10,7 @@ import typer
 
 from crmbridge._cli._app import app, err, set_flags, set_resume_hint
 from crmbridge._cli._errors import EXIT_FAILED, EXIT_UNREACHABLE, UserError
+from crmbridge._cli._mapping import load_mapping
 from crmbridge._cli._options import check_kinds, check_writable, open_connection, open_state, pairs, split_kinds
 
 __all__ = ["migrate_command", "read_links"]
@@ -95,6 +96,10 @@ def migrate_command(
         list[str], typer.Option(metavar="REF=REF", help="Fixed counterpart, SOURCE_REF=TARGET_REF (users).")
     ] = [],  # noqa: B006
     convert: Annotated[list[str], typer.Option(metavar="KIND=KIND", help="Kind conversion, e.g. event=task.")] = [],  # noqa: B006
+    mapping: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Field mapping file (TOML) from 'crmbridge mapping suggest'."),
+    ] = None,
     from_token: Annotated[
         str | None, typer.Option(metavar="TOKEN", help="Source token (else CRMBRIDGE_<CRM>_TOKEN).")
     ] = None,
@@ -137,6 +142,7 @@ def migrate_command(
     if source == target:
         raise UserError("--from and --to are the same CRM", "crmbridge migrates between two different CRMs")
     fixed = read_links(links, link)
+    field_mapping = load_mapping(mapping)
     if report is not None:
         check_writable(report, "--report")
     ends = {
@@ -166,6 +172,7 @@ def migrate_command(
                 dry_run,
                 full_scan,
                 wait,
+                field_mapping,
             )
         except CircuitOpen as error:
             hint = "run the same command again once it answers: the migration resumes where it stopped"
@@ -198,6 +205,7 @@ def _run(
     dry_run: bool,
     full_scan: bool,
     wait: float,
+    field_mapping: Any = None,
 ) -> Any:
     from crmbridge._cli._progress import progress_bars, source_totals
     from crmbridge.sync import migrate
@@ -216,15 +224,18 @@ def _run(
             conversions=conversions,
             progress=progress,
             wait=wait,
+            field_mapping=field_mapping,
         )
 
 
 def _show(result: Any, report: Path | None) -> None:
     from rich.console import Console
 
-    from crmbridge._demo import report_table
+    from crmbridge._demo import mapping_table, report_table
 
     Console().print(report_table(result))
+    if result.field_mapping:
+        Console().print(mapping_table(result))
     for failure in result.failures[:20]:
         err.print(f"failed {failure['source'] or failure['kind']}: {failure['reason']}", markup=False)
     if len(result.failures) > 20:

@@ -195,6 +195,7 @@ def run_shard(shard: Shard, state: str | Path, *, wait: float = SHARD_WAIT) -> S
             conversions=tenant.conversions,
             dry_run=bool(tenant.options.get("dry_run", False)),
             wait=wait,
+            field_mapping=tenant.field_mapping(),
         )
     report.failures = result.failures
     report.skipped = result.skipped_kinds.get(shard.kind)

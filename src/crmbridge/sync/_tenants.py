@@ -17,6 +17,7 @@ credential is refused, as is any unknown key; every error names the tenant and t
     [tenants.acme]
     kinds = ["contact", "activity"]
     links = "acme-links.toml"          # "system:kind:id" = "system:kind:id"
+    mapping = "acme-mapping.toml"      # a field mapping file (custom fields), see crmbridge.sync._field_mapping
 
     [tenants.acme.source]
     system = "estateprime"
@@ -43,7 +44,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from crmbridge.canonical import Ref
-from crmbridge.errors import CrmBridgeError
+from crmbridge.errors import CrmBridgeError, FieldMappingError
+from crmbridge.sync._field_mapping import FieldMapping, load_field_mapping
 
 __all__ = [
     "Account",
@@ -163,6 +165,7 @@ class Tenant(_Strict):
     kinds: list[str] | None = None
     conversions: dict[str, str] = Field(default_factory=dict)
     links: Path | None = None
+    mapping: Path | None = None
     options: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -182,6 +185,10 @@ class Tenant(_Strict):
         sides = [self.source] + ([self.target] if self.target is not None else [])
         return tuple(dict.fromkeys(side.account for side in sides))
 
+    def field_mapping(self) -> FieldMapping | None:
+        """The tenant's field mapping file, parsed (None without one); errors name the tenant."""
+        return _field_mapping(self)
+
     def link_map(self) -> dict[Ref, Ref]:
         """The fixed counterparts of the links file (a TOML table of ``"source ref" = "target ref"``)."""
         if self.links is None:
@@ -191,6 +198,15 @@ class Tenant(_Strict):
             return {Ref.parse(a): Ref.parse(str(b)) for a, b in data.get("links", data).items()}
         except (OSError, tomllib.TOMLDecodeError, ValueError, AttributeError) as error:
             raise TenantsFileError(f"tenants.{self.name}.links: {self.links}: {error}") from None
+
+
+def _field_mapping(tenant: Tenant) -> FieldMapping | None:
+    if tenant.mapping is None:
+        return None
+    try:
+        return load_field_mapping(tenant.mapping)
+    except FieldMappingError as error:
+        raise TenantsFileError(f"tenants.{tenant.name}.mapping: {error}") from None
 
 
 class Tenants(_Strict):
@@ -234,8 +250,9 @@ def _with_names(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for name, tenant in tenants.items():
         if isinstance(tenant, dict):
             tenant = {**tenant, "name": name}
-            if isinstance(tenant.get("links"), str):
-                tenant["links"] = str(base / tenant["links"])
+            for key in ("links", "mapping"):
+                if isinstance(tenant.get(key), str):
+                    tenant[key] = str(base / tenant[key])
             feed = tenant.get("feed")
             if isinstance(feed, dict) and isinstance(feed.get("output"), str):
                 tenant["feed"] = {**feed, "output": str(base / feed["output"])}
