@@ -16,7 +16,7 @@ from rich.table import Table
 
 from crmbridge._cli._app import app, err, links_app, set_flags
 from crmbridge._cli._errors import EXIT_FAILED, UserError
-from crmbridge._cli._options import check_writable, open_connection, open_state
+from crmbridge._cli._options import check_writable, open_both_ends, open_connection, open_state
 
 __all__ = ["User", "crosswalk", "list_users", "lookup_rows", "lookups", "match_users", "suggest_links", "users"]
 
@@ -199,13 +199,8 @@ def suggest_links(
     """Propose user links (same email, else same name) as a links file for 'migrate --links FILE'."""
     check_writable(output, "--output")
     wanted = _fallback_ref(fallback, target)
-    set_flags(ctx, source, token="--from-token", url="--from-url")
-    set_flags(ctx, target, token="--to-token", url="--to-url")
-    flags_from, flags_to = ("--from-token", "--from-url", "--from-option"), ("--to-token", "--to-url", "--to-option")
-    with (
-        open_connection(source, from_token, from_url, from_option, flags=flags_from) as src,
-        open_connection(target, to_token, to_url, to_option, flags=flags_to) as dst,
-    ):
+    ends = (source, from_token, from_url, from_option), (target, to_token, to_url, to_option)
+    with open_both_ends(ctx, *ends) as (src, dst):
         sources, _ = list_users(src)
         targets, _ = list_users(dst)
     if wanted is not None and targets and wanted not in {t.ref for t in targets}:

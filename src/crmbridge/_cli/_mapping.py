@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from crmbridge._cli._app import app, err, set_flags
+from crmbridge._cli._app import app, err
 from crmbridge._cli._errors import UserError
-from crmbridge._cli._options import check_writable, open_connection
+from crmbridge._cli._options import check_writable, open_both_ends
 
 __all__ = ["load_mapping", "mapping_app", "suggest_mapping"]
 
@@ -53,13 +53,8 @@ def suggest_mapping(
 
     if output != "-":
         check_writable(Path(output), "--output")
-    set_flags(ctx, source, token="--from-token", url="--from-url")
-    set_flags(ctx, target, token="--to-token", url="--to-url")
-    flags_from, flags_to = ("--from-token", "--from-url", "--from-option"), ("--to-token", "--to-url", "--to-option")
-    with (
-        open_connection(source, from_token, from_url, from_option, flags=flags_from) as src,
-        open_connection(target, to_token, to_url, to_option, flags=flags_to) as dst,
-    ):
+    ends = (source, from_token, from_url, from_option), (target, to_token, to_url, to_option)
+    with open_both_ends(ctx, *ends) as (src, dst):
         text = suggest_field_mapping(src.system, dst.system, src.custom_field_defs(), dst.custom_field_defs())
     pairs = text.count("[[field]]")
     if output == "-":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,28 @@ def open_connection(
         if "base_url" in str(error):  # user info or a query in the URL: the token has its own option
             raise UserError(f"{flags[1]}: {str(error).split('; ')[0]}", f"give the token with {flags[0]}") from None
         raise UserError(f"{flags[2]} ({system}): {error}") from None
+
+
+FROM_FLAGS = ("--from-token", "--from-url", "--from-option")
+TO_FLAGS = ("--to-token", "--to-url", "--to-option")
+
+
+@contextmanager
+def open_both_ends(
+    ctx: Any,
+    source: tuple[str, str | None, str | None, Iterable[str]],
+    target: tuple[str, str | None, str | None, Iterable[str]],
+) -> Iterator[tuple[Any, Any]]:
+    """Connections to both CRMs of a two-ended command (``--from``/``--to`` with their tokens, URLs, options).
+
+    Each end is ``(system, token, base_url, options)``; messages name that end's own flags.
+    """
+    from crmbridge._cli._app import set_flags
+
+    set_flags(ctx, source[0], token=FROM_FLAGS[0], url=FROM_FLAGS[1])
+    set_flags(ctx, target[0], token=TO_FLAGS[0], url=TO_FLAGS[1])
+    with open_connection(*source, flags=FROM_FLAGS) as src, open_connection(*target, flags=TO_FLAGS) as dst:
+        yield src, dst
 
 
 def _check_sqlite_file(path: Path) -> None:
