@@ -439,3 +439,21 @@ def test_an_earlier_lost_create_that_cannot_be_searched_for_holds_the_checkpoint
     assert any(f["source"] == str(owned.ref) and "could not reconcile" in f["reason"] for f in second.failures)
     assert checkpoint is not None
     assert checkpoint < owned.updated_at  # type: ignore[attr-defined]
+
+
+def test_an_unreadable_source_record_is_a_failure_named_by_its_ref(tmp_path: Path) -> None:
+    """A source record the adapter cannot read fails alone, named by its ref in the report and the state store."""
+    ep, ax = source(4), make_sandbox("activix")
+    broken = list(ep.store.scan("contacts"))[1]
+    ep.store.put("contacts", str(broken["id"]), {**broken, "date_created": "0000-00-00 00:00:00"})
+    with connect(ep) as src, connect(ax) as dst:
+        report = migrate(source=src, target=dst, kinds=["contact"], state=tmp_path / "s.db", links=USERS)
+    [failure] = report.failures
+    assert failure["source"] == f"estateprime:contact:{broken['id']}"
+    assert failure["reason"].startswith("unreadable source record at position 1:")
+    assert report.kinds["contact"].created == 3
+    store = StateStore(tmp_path / "s.db")
+    try:
+        assert [str(f.source) for f in store.failures(report.job)] == [failure["source"]]
+    finally:
+        store.close()

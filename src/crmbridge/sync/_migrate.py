@@ -332,7 +332,10 @@ class _Run:
             if changed is not None:
                 oldest_failure = changed if oldest_failure is None else min(oldest_failure, changed)
         for failure in self.source.failures:
-            self.fail(kind, counts, None, f"unreadable source record at position {failure.position}: {failure.error}")
+            # Named by its ref where the payload carries an id, so the state keeps it for the next run.
+            self.fail(
+                kind, counts, failure.ref, f"unreadable source record at position {failure.position}: {failure.error}"
+            )
         self.source.failures.clear()
         mark = oldest_failure - timedelta(microseconds=1) if oldest_failure is not None else newest
         if not self.dry_run and mark is not None and mark != since:
