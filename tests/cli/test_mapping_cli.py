@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 import crmbridge
 from crmbridge import Contact
 from crmbridge.cli import app
-from crmbridge.sandbox import make_sandbox, serve_in_thread
+from crmbridge.sandbox import make_sandbox
+
+from ._served import served, use_credentials
 
 runner = CliRunner()
 USERS = [f"--link=estateprime:user:{i}=activix:user:1" for i in range(1, 60)]
@@ -26,15 +28,10 @@ SUGGEST = ["mapping", "suggest", "--from", "estateprime", "--to", "activix"]
 @pytest.fixture
 def crms(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """EstatePrime (seeded) and Activix sandboxes on loopback, their credentials in the environment."""
-    for name in list(os.environ):
-        if name.startswith("CRMBRIDGE_"):
-            monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     sandboxes = {"estateprime": make_sandbox("estateprime", seed_records=8, seed=3), "activix": make_sandbox("activix")}
-    with serve_in_thread(sandboxes["estateprime"]) as ep, serve_in_thread(sandboxes["activix"]) as ax:
-        for system, url in (("estateprime", ep), ("activix", ax + "/v2")):
-            monkeypatch.setenv(f"CRMBRIDGE_{system.upper()}_TOKEN", sandboxes[system].token)
-            monkeypatch.setenv(f"CRMBRIDGE_{system.upper()}_BASE_URL", url)
+    with served(sandboxes) as urls:
+        use_credentials(monkeypatch, sandboxes, urls)
         yield sandboxes
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,9 @@ from typer.testing import CliRunner
 import crmbridge
 from crmbridge._cli._progress import reported_total
 from crmbridge.cli import app
-from crmbridge.sandbox import make_sandbox, serve_in_thread
+from crmbridge.sandbox import make_sandbox
+
+from ._served import served, use_credentials
 
 runner = CliRunner()
 RECORDS = 6
@@ -23,23 +24,14 @@ RECORDS = 6
 @pytest.fixture
 def crms(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Fresh sandboxes on loopback (EstatePrime seeded), their credentials in the environment, a fresh folder."""
-    for name in list(os.environ):
-        if name.startswith("CRMBRIDGE_"):
-            monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     sandboxes = {
         "estateprime": make_sandbox("estateprime", seed_records=RECORDS, seed=11),
         "activix": make_sandbox("activix"),
         "rechat": make_sandbox("rechat"),
     }
-    with (
-        serve_in_thread(sandboxes["estateprime"]) as ep,
-        serve_in_thread(sandboxes["activix"]) as ax,
-        serve_in_thread(sandboxes["rechat"]) as rc,
-    ):
-        for system, url in (("estateprime", ep), ("activix", ax + "/v2"), ("rechat", rc)):
-            monkeypatch.setenv(f"CRMBRIDGE_{system.upper()}_TOKEN", sandboxes[system].token)
-            monkeypatch.setenv(f"CRMBRIDGE_{system.upper()}_BASE_URL", url)
+    with served(sandboxes) as urls:
+        use_credentials(monkeypatch, sandboxes, urls)
         yield sandboxes
 
 

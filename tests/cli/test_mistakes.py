@@ -15,7 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from crmbridge.cli import app
-from crmbridge.sandbox import Sandbox, make_sandbox, serve_in_thread
+from crmbridge.sandbox import Sandbox, make_sandbox
+
+from ._served import served, use_credentials
 
 runner = CliRunner()
 
@@ -28,27 +30,16 @@ def crms() -> Iterator[dict[str, tuple[Sandbox, str]]]:
         "activix": make_sandbox("activix"),
         "rechat": make_sandbox("rechat"),
     }
-    with (
-        serve_in_thread(sandboxes["estateprime"]) as ep,
-        serve_in_thread(sandboxes["activix"]) as ax,
-        serve_in_thread(sandboxes["rechat"]) as rc,
-    ):
-        yield {
-            "estateprime": (sandboxes["estateprime"], ep),
-            "activix": (sandboxes["activix"], ax + "/v2"),
-            "rechat": (sandboxes["rechat"], rc),
-        }
+    with served(sandboxes) as urls:
+        yield {system: (sandbox, urls[system]) for system, sandbox in sandboxes.items()}
 
 
 @pytest.fixture
 def env(crms: dict[str, tuple[Sandbox, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
     """Credentials of the three sandboxes in the environment; the test runs in a fresh folder."""
-    for name in list(os.environ):
-        if name.startswith("CRMBRIDGE_"):
-            monkeypatch.delenv(name)
-    for system, (sandbox, url) in crms.items():
-        monkeypatch.setenv(f"CRMBRIDGE_{system.upper()}_TOKEN", sandbox.token)
-        monkeypatch.setenv(f"CRMBRIDGE_{system.upper()}_BASE_URL", url)
+    use_credentials(
+        monkeypatch, {s: sandbox for s, (sandbox, _) in crms.items()}, {s: url for s, (_, url) in crms.items()}
+    )
     monkeypatch.chdir(tmp_path)
     return {"path": tmp_path, "crms": crms}
 
