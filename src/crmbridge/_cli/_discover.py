@@ -16,7 +16,19 @@ from rich.table import Table
 
 from crmbridge._cli._app import app, err, links_app, set_flags
 from crmbridge._cli._errors import EXIT_FAILED, UserError
-from crmbridge._cli._options import check_writable, open_both_ends, open_connection, open_state
+from crmbridge._cli._options import (
+    FromCrm,
+    FromToken,
+    FromUrl,
+    Options,
+    ToCrm,
+    ToToken,
+    ToUrl,
+    check_writable,
+    open_both_ends,
+    open_connection,
+    open_state,
+)
 
 __all__ = ["User", "crosswalk", "list_users", "lookup_rows", "lookups", "match_users", "suggest_links", "users"]
 
@@ -83,7 +95,6 @@ def _connect(ctx: typer.Context, crm: str, token: str | None, base_url: str | No
 
 Token = Annotated[str | None, typer.Option(metavar="TOKEN", help="Token (else CRMBRIDGE_<CRM>_TOKEN).")]
 BaseUrl = Annotated[str | None, typer.Option(metavar="URL", help="Base URL (else CRMBRIDGE_<CRM>_BASE_URL).")]
-Options = Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="Connection option KEY=VALUE.")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON on standard output instead of a table.")]
 Crm = Annotated[str, typer.Argument(metavar="CRM", help="estateprime, rechat or activix.")]
 
@@ -183,16 +194,16 @@ def _fallback_ref(text: str | None, target: str) -> str | None:
 @links_app.command("suggest")
 def suggest_links(
     ctx: typer.Context,
-    source: Annotated[str, typer.Option("--from", metavar="CRM", help="Source CRM.")],
-    target: Annotated[str, typer.Option("--to", metavar="CRM", help="Target CRM.")],
+    source: FromCrm,
+    target: ToCrm,
     output: Annotated[Path, typer.Option(metavar="FILE", help="Links file to write.")] = Path("links.json"),
     fallback: Annotated[
         str | None, typer.Option(metavar="USER", help="Target user id for source users that match no one.")
     ] = None,
-    from_token: Annotated[str | None, typer.Option(metavar="TOKEN", help="Source token.")] = None,
-    to_token: Annotated[str | None, typer.Option(metavar="TOKEN", help="Target token.")] = None,
-    from_url: Annotated[str | None, typer.Option(metavar="URL", help="Source base URL.")] = None,
-    to_url: Annotated[str | None, typer.Option(metavar="URL", help="Target base URL.")] = None,
+    from_token: FromToken = None,
+    to_token: ToToken = None,
+    from_url: FromUrl = None,
+    to_url: ToUrl = None,
     from_option: Options = [],  # noqa: B006
     to_option: Options = [],  # noqa: B006
 ) -> None:

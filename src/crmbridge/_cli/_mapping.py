@@ -10,7 +10,17 @@ import typer
 
 from crmbridge._cli._app import app, err
 from crmbridge._cli._errors import UserError
-from crmbridge._cli._options import check_writable, open_both_ends
+from crmbridge._cli._options import (
+    FromCrm,
+    FromToken,
+    FromUrl,
+    Options,
+    ToCrm,
+    ToToken,
+    ToUrl,
+    check_writable,
+    open_both_ends,
+)
 
 __all__ = ["load_mapping", "mapping_app", "suggest_mapping"]
 
@@ -18,8 +28,6 @@ mapping_app = typer.Typer(
     help="Field mapping files: which source custom field fills which target field.", rich_markup_mode=None
 )
 app.add_typer(mapping_app, name="mapping", no_args_is_help=True)
-
-Options = Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="Connection option KEY=VALUE.")]
 
 
 def load_mapping(path: Path | None) -> object:
@@ -38,13 +46,13 @@ def load_mapping(path: Path | None) -> object:
 @mapping_app.command("suggest")
 def suggest_mapping(
     ctx: typer.Context,
-    source: Annotated[str, typer.Option("--from", metavar="CRM", help="Source CRM.")],
-    target: Annotated[str, typer.Option("--to", metavar="CRM", help="Target CRM.")],
+    source: FromCrm,
+    target: ToCrm,
     output: Annotated[str, typer.Option(metavar="FILE", help="Mapping file to write ('-': stdout).")] = "-",
-    from_token: Annotated[str | None, typer.Option(metavar="TOKEN", help="Source token.")] = None,
-    to_token: Annotated[str | None, typer.Option(metavar="TOKEN", help="Target token.")] = None,
-    from_url: Annotated[str | None, typer.Option(metavar="URL", help="Source base URL.")] = None,
-    to_url: Annotated[str | None, typer.Option(metavar="URL", help="Target base URL.")] = None,
+    from_token: FromToken = None,
+    to_token: ToToken = None,
+    from_url: FromUrl = None,
+    to_url: ToUrl = None,
     from_option: Options = [],  # noqa: B006
     to_option: Options = [],  # noqa: B006
 ) -> None:

@@ -8,7 +8,9 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from crmbridge._cli._errors import UserError
 
@@ -152,6 +154,15 @@ def open_connection(
             raise UserError(f"{flags[1]}: {str(error).split('; ')[0]}", f"give the token with {flags[0]}") from None
         raise UserError(f"{flags[2]} ({system}): {error}") from None
 
+
+Options = Annotated[list[str], typer.Option(metavar="KEY=VALUE", help="Connection option KEY=VALUE.")]
+FromCrm = Annotated[str, typer.Option("--from", metavar="CRM", help="Source CRM.")]
+ToCrm = Annotated[str, typer.Option("--to", metavar="CRM", help="Target CRM.")]
+FromToken = Annotated[str | None, typer.Option(metavar="TOKEN", help="Source token.")]
+ToToken = Annotated[str | None, typer.Option(metavar="TOKEN", help="Target token.")]
+FromUrl = Annotated[str | None, typer.Option(metavar="URL", help="Source base URL.")]
+ToUrl = Annotated[str | None, typer.Option(metavar="URL", help="Target base URL.")]
+"""The options of a command with two ends (``--from A --to B``), each with its token, URL and options."""
 
 FROM_FLAGS = ("--from-token", "--from-url", "--from-option")
 TO_FLAGS = ("--to-token", "--to-url", "--to-option")
