@@ -215,6 +215,7 @@ def _plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, body: 
     (tmp_path / f"{module}.py").write_text(textwrap.dedent(body), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(_systems, "_loaded_entry_points", {})
+    monkeypatch.setattr(_systems, "_installed", _systems._Installed())
     entry = EntryPoint(name="acme", value=value, group=ENTRY_POINT_GROUP)
     monkeypatch.setattr(_systems, "_entry_points", lambda: {"acme": entry})
 
@@ -283,3 +284,26 @@ def test_a_system_with_a_sandbox_factory_is_served_by_make_sandbox() -> None:
         assert seen == {"seed_records": 3}
     finally:
         unregister_system("sbx")
+
+
+def test_installed_entry_points_are_read_once_and_again_for_an_unknown_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Known names need no new read of the metadata; an unknown name reads it again (late installs show up)."""
+    reads: list[int] = []
+    installed: dict[str, EntryPoint] = {}
+
+    def entry_points() -> dict[str, EntryPoint]:
+        reads.append(1)
+        return dict(installed)
+
+    monkeypatch.setattr(_systems, "_installed", _systems._Installed())
+    monkeypatch.setattr(_systems, "_entry_points", entry_points)
+    for _ in range(5):
+        get_system("activix")
+    assert len(reads) == 1
+    with pytest.raises(UnknownSystem):
+        get_system("late")
+    assert len(reads) == 2
+    installed["late"] = EntryPoint(name="late", value="crmbridge._systems:BUILTIN_SYSTEMS", group=ENTRY_POINT_GROUP)
+    with pytest.raises(TypeError, match="entry point 'late'"):  # found on the next read (a dict is no System)
+        get_system("late")
+    assert len(reads) == 3

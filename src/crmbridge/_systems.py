@@ -112,9 +112,27 @@ _loaded_entry_points: dict[str, System] = {}
 
 
 def _entry_points() -> dict[str, EntryPoint]:
-    # Read on every call (not cached): a plugin installed while the process runs (a notebook,
-    # a long-lived worker) shows up without a restart. Reading the metadata is cheap.
     return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+class _Installed:
+    """The installed entry points, read once and read again on demand.
+
+    Reading the installed packages' metadata takes milliseconds and every ``connect()`` and
+    ``get_adapter()`` asks, so it is read once; a name it does not know reads it again, so a
+    plugin installed while the process runs (a notebook, a long-lived worker) still shows up.
+    """
+
+    def __init__(self) -> None:
+        self.found: dict[str, EntryPoint] | None = None
+
+    def __call__(self, *, refresh: bool = False) -> dict[str, EntryPoint]:
+        if refresh or self.found is None:
+            self.found = _entry_points()
+        return self.found
+
+
+_installed = _Installed()
 
 
 def _load_entry_point(entry: EntryPoint) -> System:
@@ -136,7 +154,11 @@ def _load_entry_point(entry: EntryPoint) -> System:
 
 def available_systems() -> list[str]:
     """Every system name that :func:`get_system` accepts, sorted."""
-    return sorted({*BUILTIN_SYSTEMS, *_entry_points(), *_registered})
+    return _known(refresh=True)
+
+
+def _known(*, refresh: bool) -> list[str]:
+    return sorted({*BUILTIN_SYSTEMS, *_installed(refresh=refresh), *_registered})
 
 
 def get_system(name: str) -> System:
@@ -144,13 +166,14 @@ def get_system(name: str) -> System:
     registered = _registered.get(name)
     if registered is not None:
         return registered
-    entry = _entry_points().get(name)
-    if entry is not None:
-        return _load_entry_point(entry)
-    builtin = BUILTIN_SYSTEMS.get(name)
-    if builtin is not None:
-        return builtin
-    raise UnknownSystem(name, available_systems())
+    for refresh in (False, True):
+        entry = _installed(refresh=refresh).get(name)
+        if entry is not None:
+            return _load_entry_point(entry)
+        builtin = BUILTIN_SYSTEMS.get(name)
+        if builtin is not None:
+            return builtin
+    raise UnknownSystem(name, _known(refresh=False))  # the metadata was just read again
 
 
 def register_system(system: System) -> None:
