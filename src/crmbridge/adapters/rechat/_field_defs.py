@@ -13,7 +13,14 @@ from typing import Any
 
 from crmbridge.canonical import CustomFieldDef, Ref
 
-__all__ = ["ATTRIBUTE_DEFS", "DEF_REF_KIND", "GLOBAL_ATTRIBUTE_TYPES", "custom_field_defs", "native_data_type"]
+__all__ = [
+    "ATTRIBUTE_DEFS",
+    "DEF_REF_KIND",
+    "GLOBAL_ATTRIBUTE_TYPES",
+    "custom_field_def",
+    "custom_field_defs",
+    "native_data_type",
+]
 
 SYSTEM = "rechat"
 ATTRIBUTE_DEFS = "contacts/attribute_defs"
@@ -48,11 +55,12 @@ def custom_field_defs(lookups: Mapping[str, Any]) -> dict[str, list[CustomFieldD
     items = lookups.get(ATTRIBUTE_DEFS)
     if not isinstance(items, list):
         return {}
-    defs = [_definition(item) for item in items if isinstance(item, dict) and item.get("global") is False]
+    defs = [custom_field_def(item) for item in items if isinstance(item, dict) and item.get("global") is False]
     return {"contact": defs} if defs else {}
 
 
-def _definition(item: Mapping[str, Any]) -> CustomFieldDef:
+def custom_field_def(item: Mapping[str, Any]) -> CustomFieldDef:
+    """One attribute definition (as Rechat answers it) as a :class:`CustomFieldDef`."""
     data_type = item.get("data_type")
     options = tuple(str(v) for v in item.get("enum_values") or [] if isinstance(v, str | int | float))
     field_type = _TYPES.get(str(data_type), "select" if options else "text")

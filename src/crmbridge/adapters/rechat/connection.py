@@ -341,7 +341,8 @@ class RechatBackend:
 
     def create_custom_field_def(self, kind: str, name: str, field_type: str, options: Sequence[str]) -> CustomFieldDef:
         """A new brand attribute definition for contacts (``POST /contacts/attribute_defs``)."""
-        return _created_def(self.client.call(create_attribute_def(_def_body(kind, name, field_type, options))))
+        answer = self.client.call(create_attribute_def(_def_body(kind, name, field_type, options)))
+        return _field_defs.custom_field_def(answer)
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -403,11 +404,6 @@ def _def_body(kind: str, name: str, field_type: str, options: Sequence[str]) -> 
     if field_type == "select" and options:
         body["enum_values"] = list(options)
     return body
-
-
-def _created_def(answer: Any) -> CustomFieldDef:
-    found = _field_defs.custom_field_defs({_field_defs.ATTRIBUTE_DEFS: [{**answer, "global": False}]})
-    return found["contact"][0]
 
 
 def make_backend(**options: Any) -> RechatBackend:
