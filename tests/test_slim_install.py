@@ -44,6 +44,7 @@ def test_the_library_translates_and_connects_without_any_extra() -> None:
     result = _run(
         """
         import crmbridge, crmbridge.cli, crmbridge.sync, crmbridge.http
+        import crmbridge._cli._migrate, crmbridge._cli._progress, crmbridge._reports  # what migrate shows
         for system in crmbridge.available_systems():
             crmbridge.get_adapter(system)
             crmbridge.connect(system, base_url=f"https://{system}.example", token="t").close()

@@ -231,7 +231,7 @@ def _run(
 def _show(result: Any, report: Path | None) -> None:
     from rich.console import Console
 
-    from crmbridge._demo import mapping_table, report_table
+    from crmbridge._reports import mapping_table, report_table
 
     Console().print(report_table(result))
     if result.field_mapping:

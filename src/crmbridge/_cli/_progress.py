@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from crmbridge._demo import progress_bars
+from crmbridge._reports import progress_bars
 from crmbridge.errors import CrmBridgeError
 
 __all__ = ["progress_bars", "reported_total", "source_totals"]
